@@ -1,0 +1,53 @@
+package io.pgpubsub;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Makes a JPA {@code @Entity} a channel: the annotation processor generates a PostgreSQL trigger on the
+ * entity's table that, inside the writer's transaction, stores each changed row (old and new, as JSON) and
+ * wakes the listeners.
+ *
+ * <pre>{@code
+ * @Entity
+ * @TriggerChannel(watchColumns = "status", excludeColumns = "content")
+ * public class Media { ... }
+ * }</pre>
+ */
+@Documented
+@Retention(RetentionPolicy.CLASS)
+@Target(ElementType.TYPE)
+public @interface TriggerChannel {
+
+  /**
+   * The channel name: the LISTEN/NOTIFY channel and the value of the notification table's {@code channel}
+   * column. Default: the entity's table name (without schema). At most 63 bytes; letters, digits, {@code _},
+   * {@code .} and {@code -} only.
+   */
+  String name() default "";
+
+  /**
+   * {@code true} (default): each notification is stored and processed by exactly one listener process
+   * (claimed with {@code FOR UPDATE SKIP LOCKED}). {@code false}: broadcast, every connected listener
+   * process receives every event, nothing is kept for listeners that are not running.
+   */
+  boolean lockable() default true;
+
+  /**
+   * The operations the trigger captures. Default: the union of what this channel's listeners need (all
+   * three when the channel has no listener in the same compilation).
+   */
+  Operation[] operations() default {};
+
+  /**
+   * Notify on UPDATE only when one of these columns changes ({@code IS DISTINCT FROM}). Column names as
+   * in the database ({@code @Column(name)} honoured) or attribute names; default: any change.
+   */
+  String[] watchColumns() default {};
+
+  /** Columns left out of the stored old/new rows (large blobs, secrets). Names as for {@link #watchColumns}. */
+  String[] excludeColumns() default {};
+}

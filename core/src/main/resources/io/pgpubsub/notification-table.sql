@@ -1,0 +1,24 @@
+-- pgpubsub notification table (idempotent). {{schema}} is replaced by the configured schema (default public).
+CREATE TABLE IF NOT EXISTS {{schema}}.pgpubsub_notification (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    channel         text        NOT NULL,
+    payload         jsonb       NOT NULL,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    attempts        integer     NOT NULL DEFAULT 0,
+    next_attempt_at timestamptz,
+    last_error      text,
+    dead_at         timestamptz
+);
+-- "oldest ready rows of these channels"
+CREATE INDEX IF NOT EXISTS pgpubsub_notification_ready
+    ON {{schema}}.pgpubsub_notification (channel, id) WHERE dead_at IS NULL;
+CREATE INDEX IF NOT EXISTS pgpubsub_notification_dead
+    ON {{schema}}.pgpubsub_notification (channel, id) WHERE dead_at IS NOT NULL;
+-- broadcast events too large for a NOTIFY payload travel as a reference to a copy kept here for a while
+CREATE TABLE IF NOT EXISTS {{schema}}.pgpubsub_broadcast (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    channel    text        NOT NULL,
+    payload    jsonb       NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS pgpubsub_broadcast_created ON {{schema}}.pgpubsub_broadcast (created_at);

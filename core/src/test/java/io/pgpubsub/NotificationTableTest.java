@@ -1,0 +1,57 @@
+package io.pgpubsub;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pgpubsub.testing.PostgresExtension.PostgresTest;
+import io.pgpubsub.testing.TestDatabase;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import org.junit.jupiter.api.Test;
+
+@PostgresTest
+class NotificationTableTest {
+
+  @Test
+  void installIsIdempotentAndCreatesTheContract(TestDatabase db) throws Exception {
+    try (Connection c = db.connect();
+        Statement s = c.createStatement()) {
+      NotificationTable.install(c, "public");
+      NotificationTable.install(c, "public");
+      s.execute("insert into pgpubsub_notification(channel, payload) values ('media', '{\"op\":\"INSERT\"}')");
+      try (ResultSet rs =
+          s.executeQuery(
+              "select id, attempts, next_attempt_at, dead_at, created_at <= now() from pgpubsub_notification")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getLong(1)).isPositive();
+        assertThat(rs.getInt(2)).isZero();
+        assertThat(rs.getObject(3)).isNull();
+        assertThat(rs.getObject(4)).isNull();
+        assertThat(rs.getBoolean(5)).isTrue();
+      }
+      try (ResultSet rs =
+          s.executeQuery(
+              "select count(*) from pg_indexes where tablename = 'pgpubsub_notification'")) {
+        rs.next();
+        assertThat(rs.getInt(1)).as("primary key + ready + dead indexes, created once").isEqualTo(3);
+      }
+    }
+  }
+
+  @Test
+  void otherSchemasWorkAndHostileSchemaNamesAreRejected(TestDatabase db) throws Exception {
+    try (Connection c = db.connect();
+        Statement s = c.createStatement()) {
+      s.execute("create schema events");
+      NotificationTable.install(c, "events");
+      try (ResultSet rs = s.executeQuery("select count(*) from events.pgpubsub_notification")) {
+        rs.next();
+        assertThat(rs.getInt(1)).isZero();
+      }
+    }
+    assertThatThrownBy(() -> NotificationTable.ddl("x; drop table t; --"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("schema must be");
+  }
+}
