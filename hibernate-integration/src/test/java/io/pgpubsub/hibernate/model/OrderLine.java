@@ -1,0 +1,20 @@
+package io.pgpubsub.hibernate.model;
+
+import jakarta.persistence.EmbeddedId;
+import jakarta.persistence.Entity;
+
+/** @EmbeddedId composite key. */
+@Entity
+public class OrderLine {
+  @EmbeddedId public OrderLineId id;
+  public String product;
+  public int quantity;
+
+  public OrderLine() {}
+
+  public OrderLine(OrderLineId id, String product, int quantity) {
+    this.id = id;
+    this.product = product;
+    this.quantity = quantity;
+  }
+}

@@ -1,0 +1,16 @@
+package io.pgpubsub.hibernate.model;
+
+import jakarta.persistence.DiscriminatorColumn;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Inheritance;
+import jakarta.persistence.InheritanceType;
+
+/** Single-table inheritance root (abstract): rows decode to Car or Truck by the discriminator. */
+@Entity
+@Inheritance(strategy = InheritanceType.SINGLE_TABLE)
+@DiscriminatorColumn(name = "kind")
+public abstract class Vehicle {
+  @Id public Long id;
+  public String plate;
+}
