@@ -49,6 +49,21 @@ final class ChannelPlan {
     return table;
   }
 
+  /** Why no row of this table can be decoded, or null. */
+  String problem(String channel) {
+    if (single == null && discriminator == null) {
+      return "channel '"
+          + channel
+          + "': entity "
+          + persister.getEntityName()
+          + " is abstract and its table "
+          + table
+          + " has no discriminator column, so a stored row cannot tell which subclass to build; put"
+          + " @TriggerChannel on the concrete subclasses or add a @DiscriminatorColumn";
+    }
+    return null;
+  }
+
   Object decode(String channel, ObjectNode row) throws DecodeException {
     EntityPlan plan = single;
     if (plan == null) {

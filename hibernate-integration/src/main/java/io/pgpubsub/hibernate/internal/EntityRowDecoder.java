@@ -63,8 +63,12 @@ public final class EntityRowDecoder implements RowDecoder {
     }
   }
 
-  /** Resolves the plan now (boot), so that mapping problems surface before the first notification. */
-  void prepare(ChannelDefinition channel) throws DecodeException {
-    plan(channel.name(), channel.payloadType());
+  /**
+   * Resolves the plan now (boot), so that mapping problems surface before the first notification.
+   *
+   * @return a problem that would make every row of the channel undecodable, or null
+   */
+  String prepare(ChannelDefinition channel) throws DecodeException {
+    return plan(channel.name(), channel.payloadType()).problem(channel.name());
   }
 }
