@@ -129,6 +129,13 @@ final class DatabaseSetup {
     for (ChannelDefinition channel : channels) {
       TableName mapped = mappedTable(channel);
       TableName trigger = new TableName(channel.schema(), channel.table());
+      String ddl;
+      try {
+        ddl = ddl(channel);
+      } catch (RuntimeException e) {
+        problems.add(e.getMessage());
+        continue;
+      }
       if (!mapped.resolve(currentSchema).equals(trigger.resolve(currentSchema))) {
         problems.add(
             "trigger channel '"
@@ -143,8 +150,25 @@ final class DatabaseSetup {
                 + mapped.resolve(currentSchema)
                 + ", actual "
                 + trigger.resolve(currentSchema)
-                + "); make @Table / the naming strategy / hibernate.default_schema and the processor's view"
-                + " agree, or the trigger would watch the wrong table");
+                + "); make @Table, the naming strategy (processor option -Apgpubsub.naming) and"
+                + " hibernate.default_schema agree, or the trigger would watch the wrong table");
+      } else if (!ddl.contains(" " + config.schema() + ".pgpubsub_")) {
+        problems.add(
+            "trigger channel '"
+                + channel.name()
+                + "' of entity "
+                + channel.payloadType().getName()
+                + ": its generated trigger ("
+                + channel.ddlResource()
+                + ") does not write to the notification table in schema '"
+                + config.schema()
+                + "' ("
+                + PubSubSettings.SCHEMA
+                + "); compile with -Apgpubsub.schema="
+                + config.schema()
+                + " or set "
+                + PubSubSettings.SCHEMA
+                + " to the processor's schema");
       } else {
         ok.put(channel, trigger);
       }
@@ -291,7 +315,7 @@ final class DatabaseSetup {
     Map<String, String> out = new LinkedHashMap<>();
     try (PreparedStatement ps =
         c.prepareStatement(
-            "SELECT t.tgname, pg_get_triggerdef(t.oid) || ' ' || t.tgenabled || E'\\n'"
+            "SELECT t.tgname, pg_get_triggerdef(t.oid) || ' ' || t.tgenabled::text || E'\\n'"
                 + " || pg_get_functiondef(t.tgfoid)"
                 + " FROM pg_trigger t WHERE t.tgrelid = to_regclass(?) AND NOT t.tgisinternal ORDER BY t.tgname")) {
       ps.setString(1, table.sql());

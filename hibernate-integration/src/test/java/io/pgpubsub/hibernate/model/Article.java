@@ -5,6 +5,7 @@ import jakarta.persistence.Column;
 import jakarta.persistence.Convert;
 import jakarta.persistence.ElementCollection;
 import jakarta.persistence.Embedded;
+import io.pgpubsub.TriggerChannel;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
@@ -31,6 +32,7 @@ import org.hibernate.type.YesNoConverter;
 
 /** Every basic mapping the decoder supports, with the naming strategy's column names. */
 @Entity
+@TriggerChannel
 public class Article {
   @Id
   @Column(name = "article_code")

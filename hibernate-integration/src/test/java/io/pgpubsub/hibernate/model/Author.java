@@ -1,9 +1,11 @@
 package io.pgpubsub.hibernate.model;
 
+import io.pgpubsub.TriggerChannel;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 
 @Entity
+@TriggerChannel
 public class Author {
   @Id public Long id;
   public String name;

@@ -1,10 +1,12 @@
 package io.pgpubsub.hibernate.model;
 
 import jakarta.persistence.EmbeddedId;
+import io.pgpubsub.TriggerChannel;
 import jakarta.persistence.Entity;
 
 /** @EmbeddedId composite key. */
 @Entity
+@TriggerChannel
 public class OrderLine {
   @EmbeddedId public OrderLineId id;
   public String product;

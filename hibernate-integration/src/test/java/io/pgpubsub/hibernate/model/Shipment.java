@@ -1,5 +1,6 @@
 package io.pgpubsub.hibernate.model;
 
+import io.pgpubsub.TriggerChannel;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.IdClass;
@@ -9,6 +10,7 @@ import jakarta.persistence.ManyToOne;
 
 /** @IdClass composite key, plus a composite foreign key to OrderLine. */
 @Entity
+@TriggerChannel
 @IdClass(ShipmentKey.class)
 public class Shipment {
   @Id public String carrier;

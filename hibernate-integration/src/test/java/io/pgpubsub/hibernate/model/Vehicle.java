@@ -1,6 +1,7 @@
 package io.pgpubsub.hibernate.model;
 
 import jakarta.persistence.DiscriminatorColumn;
+import io.pgpubsub.TriggerChannel;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Inheritance;
@@ -8,6 +9,7 @@ import jakarta.persistence.InheritanceType;
 
 /** Single-table inheritance root (abstract): rows decode to Car or Truck by the discriminator. */
 @Entity
+@TriggerChannel
 @Inheritance(strategy = InheritanceType.SINGLE_TABLE)
 @DiscriminatorColumn(name = "kind")
 public abstract class Vehicle {
