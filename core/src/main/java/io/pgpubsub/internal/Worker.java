@@ -166,6 +166,10 @@ final class Worker implements Runnable {
       if (engine.stopping()) {
         return n; // released: the rows are back in the table for whoever runs next
       }
+      if (n == 1) {
+        recordAlone(c, rows.get(0), t); // nothing to separate: record the failure without running it again
+        return n;
+      }
       Engine.log.debug(
           "[{}] a batch of {} failed ({}); re-running it one notification per savepoint",
           engine.name,
@@ -263,6 +267,24 @@ final class Worker implements Runnable {
       }
     }
     engine.progress.processed(succeeded.size());
+  }
+
+  /** Records the failure of a batch of one (already rolled back) in a new transaction, if the row is still ours. */
+  private void recordAlone(Connection c, ClaimedRow row, Throwable failure) throws SQLException {
+    ClaimedRow fresh;
+    try (PreparedStatement ps = c.prepareStatement(engine.sql.lockIds)) {
+      ps.setArray(1, c.createArrayOf("bigint", new Long[] {row.id()}));
+      try (ResultSet rs = ps.executeQuery()) {
+        fresh = rs.next() ? read(rs) : null;
+      }
+    }
+    if (fresh == null || fresh.attempts() != row.attempts()) {
+      c.commit(); // another listener took it meanwhile
+      return;
+    }
+    Runnable after = recordFailure(c, fresh, failure);
+    c.commit();
+    after.run();
   }
 
   /** Last resort: one transaction per notification, failures recorded in a transaction of their own. */
