@@ -10,7 +10,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
-import java.sql.Timestamp;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -121,6 +121,7 @@ final class Worker implements Runnable {
             if (n < batchSize) {
               break;
             }
+            engine.waiter.wake(); // a full batch: there may be more, let another worker help
             engine.broadcasts.runDue(); // a long backlog must not starve broadcast events
           }
         }
@@ -188,7 +189,7 @@ final class Worker implements Runnable {
   }
 
   private static ClaimedRow read(ResultSet rs) throws SQLException {
-    Timestamp created = rs.getTimestamp(5);
+    OffsetDateTime created = rs.getObject(5, OffsetDateTime.class); // no Calendar work, unlike getTimestamp
     return new ClaimedRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4), created.toInstant());
   }
 
