@@ -1,0 +1,427 @@
+package io.pgpubsub;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgpubsub.internal.ChannelNames;
+import io.pgpubsub.internal.Engine;
+import io.pgpubsub.internal.Json;
+import io.pgpubsub.internal.ListenerConfig;
+import io.pgpubsub.spi.ChannelDefinition;
+import io.pgpubsub.spi.Registries;
+import io.pgpubsub.spi.RowDecoder;
+import io.pgpubsub.spi.TransactionResources;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import javax.sql.DataSource;
+
+/**
+ * Listens on channels, claims their stored notifications and runs their listener methods.
+ *
+ * <pre>{@code
+ * try (Listener listener = Listener.builder()
+ *     .jdbcUrl("jdbc:postgresql://db/app").user("app").password(secret)
+ *     .channels("media")
+ *     .build()
+ *     .start()) {
+ *   ... // until the application stops
+ * }
+ * }</pre>
+ *
+ * <p>One dedicated connection LISTENs; {@code workers} threads claim notifications in batches with {@code
+ * FOR UPDATE SKIP LOCKED} on a HikariCP pool and run each notification's callbacks in the transaction that
+ * removes it. See the README section "Listener runtime" for every option and the exact delivery guarantees.
+ * {@link #close()} stops gracefully and is idempotent.
+ */
+public final class Listener implements AutoCloseable {
+
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+  private final ListenerConfig config;
+  private final Engine engine;
+
+  private Listener(ListenerConfig config) {
+    this.config = config;
+    this.engine = new Engine(config);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Checks the database (notification table, LISTEN), creates the listener instances and starts the LISTEN
+   * thread ({@code pgpubsub-listener}) and the workers ({@code pgpubsub-worker-N}).
+   *
+   * @return this
+   * @throws IllegalStateException naming the problem when the database or a listener class is not usable,
+   *     or when called twice; nothing is left running then
+   */
+  public Listener start() {
+    engine.start();
+    return this;
+  }
+
+  /**
+   * Graceful stop: no new claims; batches in flight finish within the grace period; after it, workers are
+   * interrupted and their transactions rolled back (their notifications stay stored for the next listener);
+   * connections are closed. Idempotent; safe to call on a listener that never started.
+   */
+  @Override
+  public void close() {
+    engine.close();
+  }
+
+  /** True between a successful {@link #start()} and {@link #close()}. */
+  public boolean isRunning() {
+    return engine.running();
+  }
+
+  /** This listener's name, as used in its log lines and metric tags. */
+  public String name() {
+    return config.name();
+  }
+
+  /** The channels this listener serves. */
+  public List<String> channels() {
+    return config.channelNames();
+  }
+
+  /** Dead notifications of this listener's database and schema (uses the listener's pool; start first). */
+  public DeadLetters deadLetters() {
+    if (engine.pool() == null) {
+      throw new IllegalStateException("listener '" + name() + "' is not started");
+    }
+    return DeadLetters.of(engine.pool(), config.schema());
+  }
+
+  @Override
+  public String toString() {
+    return "Listener[" + name() + " " + channels() + "]";
+  }
+
+  /** Configures a {@link Listener}; {@link #build()} validates everything and freezes it. */
+  public static final class Builder {
+    private String name;
+    private DataSource dataSource;
+    private String jdbcUrl;
+    private String user;
+    private String password;
+    private String listenUrl;
+    private List<String> channels;
+    private List<ChannelDefinition> channelDefinitions;
+    private int workers = 2;
+    private int batchSize = 100;
+    private Duration pollInterval = Duration.ofSeconds(1);
+    private RetryPolicy retryPolicy = RetryPolicy.defaults();
+    private boolean recoverOnStart = true;
+    private RowDecoder rowDecoder;
+    private TransactionResources transactionResources;
+    private Function<Class<?>, Object> listenerFactory;
+    private String payloadFilter;
+    private String schema = NotificationTable.DEFAULT_SCHEMA;
+    private boolean installSchema;
+    private Duration gracePeriod = Duration.ofSeconds(30);
+    private Duration reconnectInitialDelay = Duration.ofMillis(100);
+    private Duration reconnectMaxDelay = Duration.ofSeconds(30);
+    private ObjectMapper objectMapper;
+    private Object meterRegistry;
+
+    private Builder() {}
+
+    /** Name used in log lines, the pool name and metric tags. Default: {@code listener-N}. */
+    public Builder name(String name) {
+      this.name = name;
+      return this;
+    }
+
+    /**
+     * Where workers get connections. A {@code HikariDataSource} is used as it is (and not closed by us); any
+     * other DataSource is wrapped in a HikariCP pool of {@code workers + 1} connections. Without {@link
+     * #listenUrl}, the LISTEN connection is also taken from it (and held for the listener's lifetime).
+     */
+    public Builder dataSource(DataSource dataSource) {
+      this.dataSource = dataSource;
+      return this;
+    }
+
+    /** JDBC URL for a HikariCP pool of {@code workers + 1} connections (and the LISTEN connection). */
+    public Builder jdbcUrl(String jdbcUrl) {
+      this.jdbcUrl = jdbcUrl;
+      return this;
+    }
+
+    public Builder user(String user) {
+      this.user = user;
+      return this;
+    }
+
+    public Builder password(String password) {
+      this.password = password;
+      return this;
+    }
+
+    /**
+     * A direct JDBC URL for the LISTEN connection, when the workers' URL or DataSource goes through a
+     * transaction pooler (PgBouncer) that cannot LISTEN. Uses {@link #user}/{@link #password}.
+     */
+    public Builder listenUrl(String listenUrl) {
+      this.listenUrl = listenUrl;
+      return this;
+    }
+
+    /** The channels to serve. Default: every channel of {@link #channelDefinitions} that has a listener. */
+    public Builder channels(String... channels) {
+      return channels(Arrays.asList(channels));
+    }
+
+    public Builder channels(Collection<String> channels) {
+      this.channels = new ArrayList<>(channels);
+      return this;
+    }
+
+    /** The channel model. Default: {@link Registries#channels()} (the generated registries). */
+    public Builder channelDefinitions(List<ChannelDefinition> definitions) {
+      this.channelDefinitions = new ArrayList<>(definitions);
+      return this;
+    }
+
+    /** Worker threads (each holds at most one pool connection). Default 2. */
+    public Builder workers(int workers) {
+      this.workers = workers;
+      return this;
+    }
+
+    /** Notifications claimed per statement and transaction. Default 100. */
+    public Builder batchSize(int batchSize) {
+      this.batchSize = batchSize;
+      return this;
+    }
+
+    /** Safety-net poll when no NOTIFY arrives. Default 1 s. */
+    public Builder pollInterval(Duration pollInterval) {
+      this.pollInterval = pollInterval;
+      return this;
+    }
+
+    /** Default {@link RetryPolicy#defaults()}: 5 attempts, 1 s doubling up to 5 min, with jitter. */
+    public Builder retryPolicy(RetryPolicy retryPolicy) {
+      this.retryPolicy = retryPolicy;
+      return this;
+    }
+
+    /**
+     * true (default): process everything stored, including what was stored before start. false: leave
+     * notifications stored before start to other listeners (a dedicated recovering process).
+     */
+    public Builder recoverOnStart(boolean recoverOnStart) {
+      this.recoverOnStart = recoverOnStart;
+      return this;
+    }
+
+    /** Decodes trigger rows to entities (the Hibernate integration supplies it). Default: Jackson, snake_case. */
+    public Builder rowDecoder(RowDecoder rowDecoder) {
+      this.rowDecoder = rowDecoder;
+      return this;
+    }
+
+    /** Supplies Session/EntityManager sharing the worker's transaction (the Hibernate integration). */
+    public Builder transactionResources(TransactionResources transactionResources) {
+      this.transactionResources = transactionResources;
+      return this;
+    }
+
+    /** Creates listener instances, one per class, at start. Default: the public no-argument constructor. */
+    public Builder listenerFactory(Function<Class<?>, Object> listenerFactory) {
+      this.listenerFactory = listenerFactory;
+      return this;
+    }
+
+    /**
+     * Only claim notifications whose payload contains this JSON ({@code payload @> filter}), e.g. {@code
+     * {"context":{"tenant":"acme"}}} for per-tenant workers. Default: none.
+     */
+    public Builder payloadFilter(String jsonContainment) {
+      this.payloadFilter = jsonContainment;
+      return this;
+    }
+
+    /** Schema of the notification table. Default {@code public}. */
+    public Builder schema(String schema) {
+      this.schema = schema;
+      return this;
+    }
+
+    /** Create the notification tables (idempotently) at start. Default false. */
+    public Builder installSchema(boolean installSchema) {
+      this.installSchema = installSchema;
+      return this;
+    }
+
+    /** How long {@link Listener#close()} lets in-flight batches finish. Default 30 s. */
+    public Builder gracePeriod(Duration gracePeriod) {
+      this.gracePeriod = gracePeriod;
+      return this;
+    }
+
+    /** Back-off after a lost connection: from {@code initial}, doubling, at most {@code max}, with jitter. Default 100 ms .. 30 s. */
+    public Builder reconnectDelay(Duration initial, Duration max) {
+      this.reconnectInitialDelay = initial;
+      this.reconnectMaxDelay = max;
+      return this;
+    }
+
+    /**
+     * The mapper for payloads and plain-channel records (must read what the writers' {@link Notifier}
+     * wrote). Default: one new mapper per listener with JavaTimeModule.
+     */
+    public Builder objectMapper(ObjectMapper objectMapper) {
+      this.objectMapper = objectMapper;
+      return this;
+    }
+
+    /**
+     * A Micrometer {@code MeterRegistry} (typed Object so that Micrometer stays optional). Default: Micrometer's
+     * global registry when Micrometer is on the class path, no metrics otherwise.
+     */
+    public Builder meterRegistry(Object meterRegistry) {
+      this.meterRegistry = meterRegistry;
+      return this;
+    }
+
+    /** Validates the configuration and freezes it. */
+    public Listener build() {
+      if ((dataSource == null) == (jdbcUrl == null)) {
+        throw new IllegalArgumentException("give exactly one of dataSource(...) and jdbcUrl(...)");
+      }
+      if (jdbcUrl != null && !jdbcUrl.startsWith("jdbc:postgresql:")) {
+        throw new IllegalArgumentException("jdbcUrl must start with jdbc:postgresql:, got " + jdbcUrl);
+      }
+      if (listenUrl != null && !listenUrl.startsWith("jdbc:postgresql:")) {
+        throw new IllegalArgumentException("listenUrl must start with jdbc:postgresql:, got " + listenUrl);
+      }
+      positive("workers", workers);
+      positive("batchSize", batchSize);
+      positive("pollInterval", pollInterval);
+      positive("gracePeriod", gracePeriod);
+      positive("reconnectDelay initial", reconnectInitialDelay);
+      positive("reconnectDelay max", reconnectMaxDelay);
+      Objects.requireNonNull(retryPolicy, "retryPolicy");
+      NotificationTable.ddl(schema); // validates the schema name
+      ObjectMapper mapper = objectMapper != null ? objectMapper : Json.newMapper();
+      String filter = null;
+      if (payloadFilter != null) {
+        try {
+          JsonNode f = mapper.readTree(payloadFilter);
+          if (f == null || !f.isObject()) {
+            throw new IllegalArgumentException("payloadFilter must be a JSON object, got: " + payloadFilter);
+          }
+          filter = mapper.writeValueAsString(f);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+          throw new IllegalArgumentException(
+              "payloadFilter is not valid JSON: " + payloadFilter + " (" + e.getOriginalMessage() + ")", e);
+        }
+      }
+      List<ChannelDefinition> all = channelDefinitions != null ? channelDefinitions : Registries.channels();
+      Map<String, ChannelDefinition> byName = new LinkedHashMap<>();
+      for (ChannelDefinition c : all) {
+        ChannelNames.validate(c.name());
+        if (byName.putIfAbsent(c.name(), c) != null) {
+          throw new IllegalArgumentException("channel '" + c.name() + "' is defined twice");
+        }
+      }
+      List<ChannelDefinition> selected = new ArrayList<>();
+      if (channels == null) {
+        for (ChannelDefinition c : byName.values()) {
+          if (!c.listeners().isEmpty()) {
+            selected.add(c);
+          }
+        }
+        if (selected.isEmpty()) {
+          throw new IllegalArgumentException(
+              "no channel with a listener found"
+                  + (channelDefinitions == null
+                      ? " in the generated registries (is pgpubsub-processor on the annotation processor path?)"
+                      : " in channelDefinitions(...)"));
+        }
+      } else {
+        if (channels.isEmpty()) {
+          throw new IllegalArgumentException("channels(...) is empty");
+        }
+        for (String ch : channels) {
+          ChannelNames.validate(ch);
+          ChannelDefinition c = byName.get(ch);
+          if (c == null) {
+            throw new IllegalArgumentException(
+                "unknown channel '" + ch + "'; known channels: " + byName.keySet());
+          }
+          if (c.listeners().isEmpty()) {
+            throw new IllegalArgumentException(
+                "channel '" + ch + "' has no listener method in this application; serving it would consume"
+                    + " its notifications without running anything");
+          }
+          if (!selected.contains(c)) {
+            selected.add(c);
+          }
+        }
+      }
+      String n = name != null ? name : "listener-" + INSTANCES.incrementAndGet();
+      return new Listener(
+          new ListenerConfig(
+              n,
+              dataSource,
+              jdbcUrl,
+              user,
+              password,
+              listenUrl,
+              selected,
+              workers,
+              batchSize,
+              pollInterval,
+              retryPolicy,
+              recoverOnStart,
+              rowDecoder,
+              transactionResources,
+              listenerFactory != null ? listenerFactory : Listener::newInstance,
+              filter,
+              schema,
+              installSchema,
+              gracePeriod,
+              reconnectInitialDelay,
+              reconnectMaxDelay,
+              mapper,
+              meterRegistry));
+    }
+
+    private static void positive(String what, int value) {
+      if (value < 1) {
+        throw new IllegalArgumentException(what + " must be at least 1, got " + value);
+      }
+    }
+
+    private static void positive(String what, Duration value) {
+      if (value == null || value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException(what + " must be a positive duration, got " + value);
+      }
+    }
+  }
+
+  private static Object newInstance(Class<?> type) {
+    try {
+      return type.getConstructor().newInstance();
+    } catch (NoSuchMethodException e) {
+      throw new IllegalStateException(
+          type.getName() + " needs a public no-argument constructor, or configure listenerFactory(...)", e);
+    } catch (ReflectiveOperationException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      throw new IllegalStateException("the constructor of " + type.getName() + " failed: " + cause, cause);
+    }
+  }
+}

@@ -1,0 +1,434 @@
+package io.pgpubsub.internal;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.pgpubsub.NotificationTable;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.sql.DataSource;
+import org.postgresql.PGConnection;
+import org.postgresql.jdbc.PgConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running part of a {@link io.pgpubsub.Listener}: one LISTEN thread ({@link ListenLoop}) on a dedicated
+ * connection, {@code workers} worker threads ({@link Worker}) on a HikariCP pool, and the state they share.
+ *
+ * <p>Lifecycle: {@link #start()} validates the database side (tables, listener instances, the first LISTEN
+ * connection) and fails fast with a clear error; from then on every connection loss is survived by
+ * reconnecting with back-off. {@link #close()} stops claiming, lets in-flight batches finish within the
+ * grace period, then interrupts the workers and aborts their connections (which rolls their batches back,
+ * releasing the rows to other listeners), and closes everything. It is idempotent.
+ */
+public final class Engine {
+
+  static final Logger log = LoggerFactory.getLogger("io.pgpubsub.Listener");
+
+  /** Idle LISTEN reads last at most this long, which bounds how late a stop or a health check can be. */
+  static final long LISTEN_READ_MILLIS = 500;
+  /** A LISTEN connection silent for this long is checked with {@link Connection#isValid}. */
+  static final long LISTEN_HEALTH_CHECK_MILLIS = 5_000;
+  /** Old copies of large broadcast events are purged at most this often. */
+  static final long BROADCAST_PURGE_INTERVAL_MILLIS = 10 * 60_000;
+
+  final ListenerConfig config;
+  final String name;
+  final Sql sql;
+  final ObjectMapper mapper;
+  final Metrics metrics;
+  final Waiter waiter = new Waiter();
+  final Broadcasts broadcasts;
+  final RecoveryProgress progress;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final AtomicBoolean started = new AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile boolean stopping;
+  private final PriorityQueue<Long> retryDue = new PriorityQueue<>();
+  private final AtomicLong nextBacklogCount = new AtomicLong();
+  private final AtomicLong nextBroadcastPurge = new AtomicLong();
+
+  Dispatcher dispatcher;
+  DataSource pool;
+  private HikariDataSource ownPool;
+  /** Rows with a smaller id are left alone (recoverOnStart(false)); 0 when recovering. */
+  long watermark;
+  private Thread listenThread;
+  private ListenLoop listenLoop;
+  private final List<Worker> workers = new ArrayList<>();
+
+  public Engine(ListenerConfig config) {
+    this.config = config;
+    this.name = config.name();
+    this.sql = new Sql(config.schema(), config.payloadFilter() != null);
+    this.mapper = config.objectMapper() != null ? config.objectMapper() : Json.newMapper();
+    this.metrics = Metrics.create(config.meterRegistry(), name, config.channelNames());
+    this.broadcasts = new Broadcasts(this);
+    this.progress = new RecoveryProgress(name);
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public DataSource pool() {
+    return pool;
+  }
+
+  public boolean running() {
+    return started.get() && !stopping;
+  }
+
+  boolean stopping() {
+    return stopping;
+  }
+
+  /** Starts everything, or throws (and leaves nothing running) when the configuration or database is wrong. */
+  public void start() {
+    if (!started.compareAndSet(false, true)) {
+      throw new IllegalStateException("listener '" + name + "' was already started");
+    }
+    Connection listen = null;
+    try {
+      pool = openPool();
+      try (Connection c = pool.getConnection()) {
+        c.setAutoCommit(true);
+        if (config.installSchema()) {
+          NotificationTable.install(c, config.schema());
+        }
+        checkTables(c);
+        if (config.recoverOnStart()) {
+          watermark = 0;
+          progress.begin(countBacklog(c));
+        } else {
+          try (Statement s = c.createStatement();
+              ResultSet rs = s.executeQuery(sql.maxId)) {
+            rs.next();
+            watermark = rs.getLong(1);
+          }
+          log.info("[{}] recoverOnStart is off: notifications stored before id {} are left to other listeners", name, watermark + 1);
+        }
+      }
+      dispatcher =
+          new Dispatcher(
+              config.channels(),
+              config.listenerFactory(),
+              mapper,
+              config.rowDecoder(),
+              config.transactionResources(),
+              metrics);
+      listen = openListenConnection();
+      listenLoop = new ListenLoop(this, listen);
+      listenLoop.listen(listen); // fail fast: LISTEN works before we report success
+    } catch (SQLException | RuntimeException e) {
+      closeQuietly(listen);
+      shutdownResources();
+      stopping = true;
+      closed.set(true); // nothing runs: close() has nothing to do
+      throw new IllegalStateException(
+          "listener '" + name + "' could not start: " + e.getMessage(), e);
+    }
+    listenThread = new Thread(listenLoop, "pgpubsub-listener");
+    listenThread.setDaemon(true);
+    listenThread.start();
+    for (int i = 1; i <= config.workers(); i++) {
+      Worker w = new Worker(this, i);
+      Thread t = new Thread(w, "pgpubsub-worker-" + i);
+      t.setDaemon(true);
+      w.thread = t;
+      workers.add(w);
+      t.start();
+    }
+    log.info(
+        "[{}] listening on {} with {} worker(s), batch size {}, poll interval {}",
+        name,
+        config.channelNames(),
+        config.workers(),
+        config.batchSize(),
+        config.pollInterval());
+  }
+
+  private DataSource openPool() {
+    if (config.dataSource() instanceof HikariDataSource) {
+      return config.dataSource(); // already a HikariCP pool: use it as it is, and do not close it
+    }
+    HikariConfig h = new HikariConfig();
+    h.setPoolName("pgpubsub-" + name);
+    if (config.dataSource() != null) {
+      h.setDataSource(config.dataSource());
+    } else {
+      h.setJdbcUrl(config.jdbcUrl());
+      if (config.user() != null) {
+        h.setUsername(config.user());
+      }
+      if (config.password() != null) {
+        h.setPassword(config.password());
+      }
+      if (!config.jdbcUrl().contains("ApplicationName=")) {
+        h.addDataSourceProperty("ApplicationName", "pgpubsub-worker");
+      }
+    }
+    h.setMaximumPoolSize(config.workers() + 1);
+    h.setAutoCommit(false);
+    h.setConnectionTimeout(10_000);
+    ownPool = new HikariDataSource(h);
+    return ownPool;
+  }
+
+  private void checkTables(Connection c) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("SELECT 1 FROM " + sql.table + " LIMIT 0");
+      if (config.channels().stream().anyMatch(ch -> !ch.lockable())) {
+        s.execute("SELECT 1 FROM " + sql.broadcastTable + " LIMIT 0");
+      }
+    } catch (SQLException e) {
+      if ("42P01".equals(e.getSQLState())) {
+        throw new IllegalStateException(
+            "the notification table "
+                + sql.table
+                + " (or "
+                + sql.broadcastTable
+                + ") does not exist; install it with NotificationTable.install(connection, \""
+                + config.schema()
+                + "\"), Schema.apply(...), or the builder option installSchema(true)",
+            e);
+      }
+      throw e;
+    }
+  }
+
+  /** Ready notifications per channel; reports them to the backlog gauges. */
+  long countBacklog(Connection c) throws SQLException {
+    long total = 0;
+    try (PreparedStatement ps = c.prepareStatement(sql.backlog)) {
+      ps.setArray(1, c.createArrayOf("text", config.channelNames().toArray()));
+      ps.setLong(2, watermark);
+      if (config.payloadFilter() != null) {
+        ps.setString(3, config.payloadFilter());
+      }
+      java.util.Map<String, Long> counts = new java.util.HashMap<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          counts.put(rs.getString(1), rs.getLong(2));
+          total += rs.getLong(2);
+        }
+      }
+      for (String ch : config.channelNames()) {
+        metrics.channel(ch).backlog(counts.getOrDefault(ch, 0L));
+      }
+    }
+    return total;
+  }
+
+  /** Counts the backlog for the gauges every few seconds, on whichever idle worker gets here first. */
+  void maybeCountBacklog(Connection c) throws SQLException {
+    if (!metrics.enabled()) {
+      return;
+    }
+    long now = System.nanoTime();
+    long next = nextBacklogCount.get();
+    if (now - next >= 0 && nextBacklogCount.compareAndSet(next, now + TimeUnit.SECONDS.toNanos(5))) {
+      countBacklog(c);
+    }
+  }
+
+  /** Deletes broadcast copies older than an hour, at most every ten minutes, when we serve broadcast channels. */
+  void maybePurgeBroadcasts(Connection c) throws SQLException {
+    if (!broadcasts.enabled()) {
+      return;
+    }
+    long now = System.nanoTime();
+    long next = nextBroadcastPurge.get();
+    if (now - next >= 0
+        && nextBroadcastPurge.compareAndSet(next, now + TimeUnit.MILLISECONDS.toNanos(BROADCAST_PURGE_INTERVAL_MILLIS))) {
+      try (Statement s = c.createStatement()) {
+        int n = s.executeUpdate(sql.purgeBroadcasts);
+        c.commit();
+        if (n > 0) {
+          log.debug("[{}] purged {} broadcast copies older than 1 hour", name, n);
+        }
+      }
+    }
+  }
+
+  Connection openListenConnection() throws SQLException {
+    Connection c;
+    String url = config.listenUrl() != null ? config.listenUrl() : config.jdbcUrl();
+    if (url != null) {
+      Properties p = new Properties();
+      if (config.user() != null) {
+        p.setProperty("user", config.user());
+      }
+      if (config.password() != null) {
+        p.setProperty("password", config.password());
+      }
+      if (!url.contains("ApplicationName=")) {
+        p.setProperty("ApplicationName", "pgpubsub-listen");
+      }
+      if (!url.contains("tcpKeepAlive=")) {
+        p.setProperty("tcpKeepAlive", "true");
+      }
+      c = DriverManager.getConnection(url, p);
+    } else {
+      c = config.dataSource().getConnection();
+    }
+    try {
+      c.setAutoCommit(true); // LISTEN never runs inside an open transaction
+      c.unwrap(PGConnection.class);
+      return c;
+    } catch (SQLException | RuntimeException e) {
+      closeQuietly(c);
+      throw e;
+    }
+  }
+
+  /** A failed notification will be due again in {@code delayMillis}: wake a worker then. */
+  void retryDueIn(long delayMillis) {
+    long due = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMillis);
+    synchronized (retryDue) {
+      if (retryDue.size() < 10_000) {
+        retryDue.add(due);
+      }
+    }
+  }
+
+  /** How long an idle worker may wait: the poll interval, or less when a retry or broadcast is due sooner. */
+  long idleWaitNanos() {
+    long now = System.nanoTime();
+    long wait = config.pollInterval().toNanos();
+    synchronized (retryDue) {
+      while (!retryDue.isEmpty() && retryDue.peek() - now <= 0) {
+        retryDue.poll();
+        wait = 0;
+      }
+      if (!retryDue.isEmpty()) {
+        wait = Math.min(wait, retryDue.peek() - now + TimeUnit.MILLISECONDS.toNanos(1));
+      }
+    }
+    return Math.max(0, Math.min(wait, broadcasts.nanosUntilNextDue()));
+  }
+
+  /** Waits {@code millis} or until stop; true when stopping. */
+  boolean sleepUnlessStopping(long millis) {
+    try {
+      return stopped.await(millis, TimeUnit.MILLISECONDS) || stopping;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return true;
+    }
+  }
+
+  /** Graceful stop; see the class comment. Idempotent; returns when everything is closed or abandoned. */
+  public void close() {
+    if (!started.get() || !closed.compareAndSet(false, true)) {
+      return;
+    }
+    boolean interrupted = Thread.interrupted();
+    stopping = true;
+    stopped.countDown();
+    waiter.wake();
+    long graceNanos = config.gracePeriod().toNanos();
+    long deadline = System.nanoTime() + graceNanos;
+    if (listenLoop != null) {
+      listenLoop.abort(); // unblocks a pending read at once
+    }
+    for (Worker w : workers) {
+      interrupted |= join(w.thread, interrupted ? System.nanoTime() : deadline);
+    }
+    List<Worker> stuck = workers.stream().filter(w -> w.thread.isAlive()).toList();
+    if (!stuck.isEmpty()) {
+      log.warn(
+          "[{}] {} worker(s) still busy after the grace period of {}: interrupting them and rolling back"
+              + " their batches (the notifications stay in the table for the next listener)",
+          name,
+          stuck.size(),
+          config.gracePeriod());
+      for (Worker w : stuck) {
+        w.thread.interrupt();
+        w.abortConnection();
+      }
+      long more = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      for (Worker w : stuck) {
+        interrupted |= join(w.thread, more);
+        if (w.thread.isAlive()) {
+          log.warn("[{}] {} does not stop (a callback ignores interrupts); abandoning it", name, w.thread.getName());
+        }
+      }
+    }
+    if (listenThread != null) {
+      interrupted |= join(listenThread, System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+    }
+    broadcasts.dropPending();
+    shutdownResources();
+    log.info("[{}] stopped", name);
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void shutdownResources() {
+    if (ownPool != null) {
+      ownPool.close();
+    }
+    metrics.close();
+  }
+
+  /** @return true when the calling thread was interrupted while waiting */
+  private static boolean join(Thread t, long deadlineNanos) {
+    boolean interrupted = false;
+    while (t.isAlive()) {
+      long left = deadlineNanos - System.nanoTime();
+      if (left <= 0) {
+        break;
+      }
+      try {
+        t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+      } catch (InterruptedException e) {
+        interrupted = true;
+        break; // asked to hurry: skip the rest of the grace period
+      }
+    }
+    return interrupted;
+  }
+
+  /** Closes a connection we may be using from another thread right now: abort, never wait for its lock. */
+  static void abortQuietly(Connection c) {
+    if (c == null) {
+      return;
+    }
+    try {
+      PgConnection pg = c.unwrap(PgConnection.class);
+      pg.abort(Runnable::run);
+    } catch (SQLException | RuntimeException e) {
+      closeQuietly(c);
+    }
+  }
+
+  static void closeQuietly(AutoCloseable c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        log.debug("closing {} failed", c, e);
+      }
+    }
+  }
+
+  static Duration elapsed(long sinceNanos) {
+    return Duration.ofNanos(System.nanoTime() - sinceNanos);
+  }
+}

@@ -1,0 +1,49 @@
+package io.pgpubsub.internal;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Wake/wait primitive between the LISTEN thread and the workers (db-scheduler's Waiter, generation-based).
+ *
+ * <p>A worker reads {@link #generation()} <em>before</em> it claims, and afterwards waits with {@link
+ * #await(long, long)} on that value: a wake-up that arrived while it was claiming or processing makes the
+ * wait return at once, so a NOTIFY that lands during a batch is never lost.
+ */
+public final class Waiter {
+
+  private final Object lock = new Object();
+  private long generation;
+
+  public long generation() {
+    synchronized (lock) {
+      return generation;
+    }
+  }
+
+  /** Wakes every waiting worker and makes the next wait of every worker that is busy return at once. */
+  public void wake() {
+    synchronized (lock) {
+      generation++;
+      lock.notifyAll();
+    }
+  }
+
+  /**
+   * Waits until the generation differs from {@code seen} or {@code timeoutNanos} passed.
+   *
+   * @return true when woken, false on timeout
+   */
+  public boolean await(long seen, long timeoutNanos) throws InterruptedException {
+    long deadline = System.nanoTime() + timeoutNanos;
+    synchronized (lock) {
+      while (generation == seen) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(lock, left);
+      }
+      return true;
+    }
+  }
+}

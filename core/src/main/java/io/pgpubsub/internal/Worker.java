@@ -1,0 +1,366 @@
+package io.pgpubsub.internal;
+
+import io.pgpubsub.RetryPolicy;
+import io.pgpubsub.spi.DecodeException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * A worker thread: waits for a wake-up (NOTIFY), a due retry or the poll interval, then claims and
+ * processes batches until the channels are drained.
+ *
+ * <p><b>Fast path.</b> One statement claims and removes a batch: {@code DELETE ... WHERE id IN (SELECT id ...
+ * ORDER BY id LIMIT n FOR UPDATE SKIP LOCKED) RETURNING ...}. The callbacks of every row run in that same
+ * transaction, which then commits: two round trips per batch, and every callback's database work commits
+ * atomically with the removal of its notification.
+ *
+ * <p><b>Safe mode.</b> When anything in the batch fails (a callback, decoding, the resources' flush, the
+ * commit), the whole batch is rolled back and re-run: its rows are locked again ({@code SELECT ... FOR UPDATE
+ * SKIP LOCKED}, without removing them), each notification runs under its own savepoint, successes are
+ * removed, and each failure is rolled back to its savepoint and recorded (attempts, next_attempt_at,
+ * last_error, or dead_at once attempts are exhausted; undecodable payloads are dead at once), all in one
+ * transaction. So a callback of a batch that hit a failure may be invoked once more; its database work still
+ * commits at most once, and external side effects are at-least-once, as documented. If even the safe-mode
+ * commit fails, each notification is run in a transaction of its own.
+ */
+final class Worker implements Runnable {
+
+  private static final int MAX_ERROR_CHARS = 32_000;
+
+  private final Engine engine;
+  private final int index;
+  private final int batchSize;
+  private final RetryPolicy retry;
+  private final List<ClaimedRow> rows;
+  private static final Comparator<ClaimedRow> BY_ID = Comparator.comparingLong(ClaimedRow::id);
+  Thread thread;
+  private volatile Connection current;
+
+  Worker(Engine engine, int index) {
+    this.engine = engine;
+    this.index = index;
+    this.batchSize = engine.config.batchSize();
+    this.retry = engine.config.retryPolicy();
+    this.rows = new ArrayList<>(batchSize);
+  }
+
+  /** Called by close() after the grace period: rolls back whatever this worker holds. */
+  void abortConnection() {
+    Engine.abortQuietly(current);
+  }
+
+  @Override
+  public void run() {
+    Backoff backoff =
+        new Backoff(engine.config.reconnectInitialDelay(), engine.config.reconnectMaxDelay());
+    while (!engine.stopping()) {
+      long seen = engine.waiter.generation();
+      try {
+        engine.broadcasts.runDue();
+        drain();
+        backoff.reset();
+      } catch (Throwable t) {
+        if (engine.stopping()) {
+          break;
+        }
+        long delay = backoff.nextDelayMillis();
+        Engine.log.warn(
+            "[{}] worker {} failed ({} in a row), retrying in {} ms: {}",
+            engine.name,
+            index,
+            backoff.failures(),
+            delay,
+            String.valueOf(t),
+            backoff.failures() == 1 ? t : null);
+        if (engine.sleepUnlessStopping(delay)) {
+          break;
+        }
+        continue;
+      }
+      try {
+        engine.waiter.await(seen, engine.idleWaitNanos());
+      } catch (InterruptedException e) {
+        if (engine.stopping()) {
+          break;
+        }
+        Engine.log.warn("[{}] worker {} interrupted unexpectedly; carrying on", engine.name, index);
+      }
+    }
+    if (!Thread.currentThread().isInterrupted()) {
+      engine.broadcasts.runDueWhileStopping();
+    }
+  }
+
+  /** Claims batches until one comes back short, on one connection with the claim statement prepared once. */
+  private void drain() throws SQLException, InterruptedException {
+    try (Connection c = engine.pool.getConnection()) {
+      current = c;
+      try {
+        c.setAutoCommit(false);
+        Array channels = c.createArrayOf("text", engine.config.channelNames().toArray());
+        try (PreparedStatement claim = c.prepareStatement(engine.sql.claimDelete)) {
+          int p = 1;
+          claim.setArray(p++, channels);
+          claim.setLong(p++, engine.watermark);
+          if (engine.config.payloadFilter() != null) {
+            claim.setString(p++, engine.config.payloadFilter());
+          }
+          claim.setInt(p, batchSize);
+          while (!engine.stopping()) {
+            int n = claimBatch(c, claim);
+            if (n < batchSize) {
+              break;
+            }
+            engine.broadcasts.runDue(); // a long backlog must not starve broadcast events
+          }
+        }
+        if (!engine.stopping()) {
+          engine.maybeCountBacklog(c);
+          engine.maybePurgeBroadcasts(c);
+          c.commit();
+        }
+      } finally {
+        current = null;
+        if (!c.isClosed() && !c.getAutoCommit()) {
+          try {
+            c.rollback();
+          } catch (SQLException e) {
+            // the pool evicts a broken connection; nothing is held
+          }
+        }
+      }
+    }
+  }
+
+  /** @return how many rows were claimed */
+  private int claimBatch(Connection c, PreparedStatement claim) throws SQLException, InterruptedException {
+    rows.clear();
+    try (ResultSet rs = claim.executeQuery()) {
+      while (rs.next()) {
+        rows.add(read(rs));
+      }
+    }
+    int n = rows.size();
+    if (n == 0) {
+      c.commit();
+      return 0;
+    }
+    rows.sort(BY_ID); // RETURNING order is not guaranteed: oldest first
+    try {
+      for (int i = 0; i < n; i++) {
+        engine.dispatcher.dispatch(rows.get(i), c);
+      }
+      c.commit();
+    } catch (Throwable t) {
+      rollbackOrThrow(c, t);
+      if (engine.stopping()) {
+        return n; // released: the rows are back in the table for whoever runs next
+      }
+      Engine.log.debug(
+          "[{}] a batch of {} failed ({}); re-running it one notification per savepoint",
+          engine.name,
+          n,
+          String.valueOf(t));
+      safeMode(c, ids(rows));
+      return n;
+    }
+    long now = System.currentTimeMillis();
+    for (int i = 0; i < n; i++) {
+      ClaimedRow r = rows.get(i);
+      engine.dispatcher.channel(r.channel()).metrics.processed(now - r.createdAt().toEpochMilli());
+    }
+    engine.progress.processed(n);
+    return n;
+  }
+
+  private static ClaimedRow read(ResultSet rs) throws SQLException {
+    Timestamp created = rs.getTimestamp(5);
+    return new ClaimedRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4), created.toInstant());
+  }
+
+  private static Long[] ids(List<ClaimedRow> rows) {
+    Long[] ids = new Long[rows.size()];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = rows.get(i).id();
+    }
+    return ids;
+  }
+
+  /** Rolls back after a failure; a connection that cannot even roll back is broken: rethrow. */
+  private static void rollbackOrThrow(Connection c, Throwable failure) throws SQLException {
+    try {
+      c.rollback();
+    } catch (SQLException e) {
+      e.addSuppressed(failure);
+      throw e;
+    }
+  }
+
+  private void safeMode(Connection c, Long[] ids) throws SQLException {
+    List<ClaimedRow> locked = new ArrayList<>(ids.length);
+    try (PreparedStatement ps = c.prepareStatement(engine.sql.lockIds)) {
+      ps.setArray(1, c.createArrayOf("bigint", ids));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          locked.add(read(rs));
+        }
+      }
+    }
+    java.util.Set<Long> succeeded = new java.util.HashSet<>();
+    List<Runnable> after = new ArrayList<>();
+    for (ClaimedRow row : locked) {
+      if (engine.stopping()) {
+        break; // untouched rows are released unchanged by the commit below
+      }
+      Savepoint sp = c.setSavepoint();
+      try {
+        engine.dispatcher.dispatch(row, c);
+        c.releaseSavepoint(sp);
+        succeeded.add(row.id());
+      } catch (Throwable t) {
+        try {
+          c.rollback(sp);
+        } catch (SQLException e) {
+          e.addSuppressed(t);
+          c.rollback();
+          throw e;
+        }
+        after.add(recordFailure(c, row, t));
+      }
+    }
+    try {
+      if (!succeeded.isEmpty()) {
+        try (PreparedStatement ps = c.prepareStatement(engine.sql.deleteIds)) {
+          ps.setArray(1, c.createArrayOf("bigint", succeeded.toArray()));
+          ps.executeUpdate();
+        }
+      }
+      c.commit();
+    } catch (SQLException e) {
+      rollbackOrThrow(c, e);
+      Engine.log.warn(
+          "[{}] committing a safe-mode batch failed ({}); running each notification in its own transaction",
+          engine.name,
+          String.valueOf(e));
+      singleMode(c, locked);
+      return;
+    }
+    after.forEach(Runnable::run);
+    long now = System.currentTimeMillis();
+    for (ClaimedRow r : locked) {
+      if (succeeded.contains(r.id())) {
+        engine.dispatcher.channel(r.channel()).metrics.processed(now - r.createdAt().toEpochMilli());
+      }
+    }
+    engine.progress.processed(succeeded.size());
+  }
+
+  /** Last resort: one transaction per notification, failures recorded in a transaction of their own. */
+  private void singleMode(Connection c, List<ClaimedRow> rows) throws SQLException {
+    for (ClaimedRow row : rows) {
+      if (engine.stopping()) {
+        return;
+      }
+      ClaimedRow fresh;
+      try (PreparedStatement ps = c.prepareStatement(engine.sql.lockIds)) {
+        ps.setArray(1, c.createArrayOf("bigint", new Long[] {row.id()}));
+        try (ResultSet rs = ps.executeQuery()) {
+          fresh = rs.next() ? read(rs) : null;
+        }
+      }
+      if (fresh == null) {
+        c.commit();
+        continue;
+      }
+      try {
+        engine.dispatcher.dispatch(fresh, c);
+        try (PreparedStatement ps = c.prepareStatement(engine.sql.deleteIds)) {
+          ps.setArray(1, c.createArrayOf("bigint", new Long[] {fresh.id()}));
+          ps.executeUpdate();
+        }
+        c.commit();
+        engine.dispatcher.channel(fresh.channel()).metrics.processed(
+            System.currentTimeMillis() - fresh.createdAt().toEpochMilli());
+      } catch (Throwable t) {
+        rollbackOrThrow(c, t);
+        Runnable log = recordFailure(c, fresh, t);
+        c.commit();
+        log.run();
+      }
+    }
+  }
+
+  /**
+   * Records a failed attempt in the current transaction (retry later, or dead); returns the logging and
+   * metrics to run once that transaction committed.
+   */
+  private Runnable recordFailure(Connection c, ClaimedRow row, Throwable t) throws SQLException {
+    int attempt = row.attempts() + 1;
+    DecodeException decode = DecodeFailure.find(t);
+    Throwable reported = decode != null ? decode : t;
+    String error = describe(reported);
+    Metrics.ChannelMetrics m = engine.dispatcher.channel(row.channel()) != null
+        ? engine.dispatcher.channel(row.channel()).metrics
+        : Metrics.NO_OP_CHANNEL;
+    if (decode != null || retry.exhaustedAfter(attempt)) {
+      try (PreparedStatement ps = c.prepareStatement(engine.sql.markDead)) {
+        ps.setString(1, error);
+        ps.setLong(2, row.id());
+        ps.executeUpdate();
+      }
+      return () -> {
+        m.failed();
+        m.dead();
+        Engine.log.error(
+            "[{}] notification {} on channel '{}' is dead after {} attempt(s){}; it keeps its payload and"
+                + " error for DeadLetters (list/retry/purge)",
+            engine.name,
+            row.id(),
+            row.channel(),
+            attempt,
+            decode != null ? " (it cannot be decoded: " + decode.getMessage() + ")" : "",
+            reported);
+      };
+    }
+    long delay = retry.delayMillisAfter(attempt);
+    try (PreparedStatement ps = c.prepareStatement(engine.sql.markRetry)) {
+      ps.setLong(1, delay);
+      ps.setString(2, error);
+      ps.setLong(3, row.id());
+      ps.executeUpdate();
+    }
+    return () -> {
+      m.failed();
+      m.retried();
+      engine.retryDueIn(delay);
+      Engine.log.warn(
+          "[{}] notification {} on channel '{}' failed (attempt {} of {}), next attempt in {} ms: {}",
+          engine.name,
+          row.id(),
+          row.channel(),
+          attempt,
+          retry.maxAttempts(),
+          delay,
+          String.valueOf(reported),
+          attempt == 1 ? reported : null);
+    };
+  }
+
+  /** Class, message and stack trace, for last_error (bounded, and without NULs PostgreSQL text rejects). */
+  static String describe(Throwable t) {
+    StringWriter w = new StringWriter();
+    t.printStackTrace(new PrintWriter(w));
+    String s = w.toString().replace('\u0000', ' ');
+    return s.length() > MAX_ERROR_CHARS ? s.substring(0, MAX_ERROR_CHARS) + "\n\t... (truncated)" : s;
+  }
+}
