@@ -25,7 +25,8 @@ public class MediaListeners {
     public final Map<String, AtomicInteger> scansBy = new ConcurrentHashMap<>();
     public final Queue<Map<String, Object>> contexts = new ConcurrentLinkedQueue<>();
     public final Queue<Media> deleted = new ConcurrentLinkedQueue<>();
-    public final AtomicInteger flakyAttempts = new AtomicInteger();
+    /** The attempt numbers flaky.bin's scans were called with. */
+    public final java.util.Set<Integer> flakyAttempts = ConcurrentHashMap.newKeySet();
   }
 
   private final String scanner;
@@ -47,7 +48,7 @@ public class MediaListeners {
       throw new IllegalStateException("cannot scan " + media.getFileName() + ": archive is corrupt");
     }
     if (media.getFileName().startsWith("flaky")) {
-      journal.flakyAttempts.incrementAndGet();
+      journal.flakyAttempts.add(delivery.attempt());
       if (delivery.attempt() < 3) {
         throw new IllegalStateException("scanner timed out (attempt " + delivery.attempt() + ")");
       }
