@@ -10,7 +10,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
-import java.sql.Timestamp;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -121,6 +121,7 @@ final class Worker implements Runnable {
             if (n < batchSize) {
               break;
             }
+            engine.waiter.wake(); // a full batch: there may be more, let another worker help
             engine.broadcasts.runDue(); // a long backlog must not starve broadcast events
           }
         }
@@ -166,6 +167,10 @@ final class Worker implements Runnable {
       if (engine.stopping()) {
         return n; // released: the rows are back in the table for whoever runs next
       }
+      if (n == 1) {
+        recordAlone(c, rows.get(0), t); // nothing to separate: record the failure without running it again
+        return n;
+      }
       Engine.log.debug(
           "[{}] a batch of {} failed ({}); re-running it one notification per savepoint",
           engine.name,
@@ -184,7 +189,7 @@ final class Worker implements Runnable {
   }
 
   private static ClaimedRow read(ResultSet rs) throws SQLException {
-    Timestamp created = rs.getTimestamp(5);
+    OffsetDateTime created = rs.getObject(5, OffsetDateTime.class); // no Calendar work, unlike getTimestamp
     return new ClaimedRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4), created.toInstant());
   }
 
@@ -263,6 +268,24 @@ final class Worker implements Runnable {
       }
     }
     engine.progress.processed(succeeded.size());
+  }
+
+  /** Records the failure of a batch of one (already rolled back) in a new transaction, if the row is still ours. */
+  private void recordAlone(Connection c, ClaimedRow row, Throwable failure) throws SQLException {
+    ClaimedRow fresh;
+    try (PreparedStatement ps = c.prepareStatement(engine.sql.lockIds)) {
+      ps.setArray(1, c.createArrayOf("bigint", new Long[] {row.id()}));
+      try (ResultSet rs = ps.executeQuery()) {
+        fresh = rs.next() ? read(rs) : null;
+      }
+    }
+    if (fresh == null || fresh.attempts() != row.attempts()) {
+      c.commit(); // another listener took it meanwhile
+      return;
+    }
+    Runnable after = recordFailure(c, fresh, failure);
+    c.commit();
+    after.run();
   }
 
   /** Last resort: one transaction per notification, failures recorded in a transaction of their own. */
