@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Listeners in separate JVMs: exactly-once across processes, SIGKILL mid-batch, and a large backlog. */
+@SuppressWarnings("try") // listeners opened in try-with-resources only to be closed
 @PostgresTest
 class MultiProcessTest {
 
