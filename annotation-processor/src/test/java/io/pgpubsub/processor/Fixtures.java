@@ -46,6 +46,11 @@ final class Fixtures {
     }
   }
 
+  /** One source of a fixture folder, for {@code inFile(...)}. */
+  static JavaFileObject source(String folder, String path) {
+    return JavaFileObjects.forResource(folder + "/" + path);
+  }
+
   static Compilation compile(String folder, Map<String, String> options) {
     List<String> args = new ArrayList<>();
     options.forEach((k, v) -> args.add("-A" + k + "=" + v));

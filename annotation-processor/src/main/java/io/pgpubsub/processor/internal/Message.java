@@ -59,7 +59,7 @@ public enum Message {
       "listener %s listens to %s, which is not a channel: annotate %s with @TriggerChannel (or use the type"
           + " that has it)"),
   LISTENER_WRONG_ANNOTATION(
-      12, Kind.ERROR, "listener %s is annotated @%s but takes %s, %s: annotate it with %s instead"),
+      12, Kind.ERROR, "listener %s is annotated @%s but takes %s %s: annotate it with %s instead"),
   LISTENER_NOT_ACCESSIBLE(
       13, Kind.ERROR, "listener %s cannot be called by the generated registry %s: %s"),
   LISTENER_OPERATION_NOT_CAPTURED(

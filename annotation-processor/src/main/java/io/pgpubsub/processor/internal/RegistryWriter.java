@@ -43,15 +43,14 @@ public final class RegistryWriter {
                     + "{@code META-INF/services/io.pgpubsub.spi.ChannelRegistry}. Listener invokers call the\n"
                     + "listener methods directly.\n");
 
-    CodeBlock.Builder all = CodeBlock.builder().add("$T.of(", LIST);
-    boolean first = true;
-    for (ChannelPlan c : plan.channels()) {
+    CodeBlock.Builder all = CodeBlock.builder().add("$T.of(", LIST).indent().indent();
+    for (int i = 0; i < plan.channels().size(); i++) {
+      ChannelPlan c = plan.channels().get(i);
       String method = names.newName(javaName(c.name()), c.name());
       type.addMethod(channelMethod(c, method));
-      all.add(first ? "$N()" : ", $N()", method);
-      first = false;
+      all.add("\n$N()", method).add(i + 1 < plan.channels().size() ? "," : ")");
     }
-    all.add(")");
+    all.unindent().unindent();
     type.addField(
         FieldSpec.builder(CHANNEL_LIST, "CHANNELS", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
             .initializer(all.build())

@@ -180,14 +180,15 @@ public final class Validator {
 
   private Optional<Resolved> resolve(ListenerModel l, Map<String, ChannelModel> byType, TypeRef registry) {
     boolean ok = true;
+    Where method = Where.of(l.where().element());
     if (l.returnType() != null) {
-      ok = error(l.where(), Message.LISTENER_RETURN_TYPE, l.id(), l.returnType());
+      ok = error(method, Message.LISTENER_RETURN_TYPE, l.id(), l.returnType());
     }
     if (l.badThrows() != null) {
-      ok = error(l.where(), Message.LISTENER_THROWS, l.id(), l.badThrows());
+      ok = error(method, Message.LISTENER_THROWS, l.id(), l.badThrows());
     }
     if (l.innerClass() != null) {
-      ok = error(l.where(), Message.LISTENER_NOT_STATIC_NESTED, l.id(), l.innerClass());
+      ok = error(method, Message.LISTENER_NOT_STATIC_NESTED, l.id(), l.innerClass());
     }
     if (registry != null) {
       String problem =
@@ -196,7 +197,7 @@ public final class Validator {
       if (problem != null) {
         ok =
             error(
-                l.where(),
+                method,
                 Message.LISTENER_NOT_ACCESSIBLE,
                 l.id(),
                 registry.canonicalName(),
@@ -213,7 +214,7 @@ public final class Validator {
     }
     if (candidates.isEmpty()) {
       if (ok) {
-        error(l.where(), Message.LISTENER_NO_PAYLOAD, l.id());
+        error(method, Message.LISTENER_NO_PAYLOAD, l.id());
       }
       return Optional.empty();
     }
