@@ -24,6 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+@SuppressWarnings("try") // listeners opened in try-with-resources only to be closed
 @PostgresTest
 @Timeout(60)
 class FailureHandlingTest {
@@ -203,5 +204,23 @@ class FailureHandlingTest {
     assertThat(flushes.get()).isEqualTo(3);
     assertThat(closes.get()).as("every scope closed").isEqualTo(3);
     assertThat(seen.get()).isEqualTo(3);
+  }
+
+  @Test
+  void aCallbackCannotCommitOrCloseTheListenersConnection() throws Exception {
+    ChannelDefinition ch =
+        plain("committer", Task.class, true, plainListener("C#on", (t, inv) -> {
+          Connection c = inv.resource(Connection.class);
+          effect(c, "committer", inv.newValue(Task.class).n(), inv.delivery().attempt());
+          c.commit();
+        }));
+    Notifier notifier = Notifier.create("public", List.of(ch));
+    try (Listener l = Fixtures.listener(db, ch).retryPolicy(RetryPolicy.noRetries()).build().start()) {
+      inTransaction(db, c -> notifier.send(c, new Task(1, "x")));
+      await(Duration.ofSeconds(20), "dead", () -> l.deadLetters().count("committer") == 1);
+      assertThat(l.deadLetters().list("committer", 1).get(0).lastError())
+          .contains("must not call Connection.commit()");
+    }
+    assertThat(count(db, "select count(*) from effects where channel = 'committer'")).isZero();
   }
 }

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Listeners in separate JVMs: exactly-once across processes, SIGKILL mid-batch, and a large backlog. */
+@SuppressWarnings("try") // listeners opened in try-with-resources only to be closed
 @PostgresTest
 class MultiProcessTest {
 
@@ -133,7 +134,7 @@ class MultiProcessTest {
             + " 'new', jsonb_build_object('n', g, 'pad', repeat('x', 100)), 'context', '{}'::jsonb, 'v', '"
             + JOB_TYPE + "') from generate_series(1, 200000) g");
     db.execute("vacuum analyze pgpubsub_notification");
-    try (ChildJvm child = ChildJvm.start("recovery", List.of("-Xmx256m"), false, url, "drain", "2", "500")) {
+    try (ChildJvm child = ChildJvm.start("recovery", List.of("-Xmx256m"), false, url, "drain", "2", "200")) {
       assertThat(child.process.waitFor(150, TimeUnit.SECONDS)).as("recovery finished in time").isTrue();
       assertThat(child.process.exitValue()).as(String.join("\n", child.lines)).isZero();
       assertThat(child.line("DONE")).contains("processed=200000").contains("maxHeapMB=256");

@@ -133,6 +133,11 @@ final class Dispatcher {
    * chain holds a {@link DecodeException} (see {@link DecodeFailure#find}).
    */
   void dispatch(ClaimedRow row, Connection connection) throws Exception {
+    dispatch(row, connection, GuardedConnection.wrap(connection));
+  }
+
+  /** As {@link #dispatch(ClaimedRow, Connection)}, with the callbacks' guarded view of the connection. */
+  void dispatch(ClaimedRow row, Connection connection, Connection guarded) throws Exception {
     ChannelRuntime channel = channels.get(row.channel());
     if (channel == null) {
       throw new DecodeException("channel '" + row.channel() + "' is not served by this listener");
@@ -141,7 +146,7 @@ final class Dispatcher {
     Delivery delivery =
         new Delivery(row.id(), row.channel(), envelope.op, row.attempts() + 1, row.createdAt(), envelope.context);
     Target[] targets = channel.listeners(envelope.op);
-    InvocationImpl invocation = new InvocationImpl(channel.definition, envelope, delivery, connection);
+    InvocationImpl invocation = new InvocationImpl(channel.definition, envelope, delivery, guarded);
     TransactionResources.Scope scope = resources != null ? resources.open(connection) : null;
     invocation.scope = scope;
     try {

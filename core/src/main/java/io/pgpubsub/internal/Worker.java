@@ -45,6 +45,8 @@ final class Worker implements Runnable {
   private static final Comparator<ClaimedRow> BY_ID = Comparator.comparingLong(ClaimedRow::id);
   Thread thread;
   private volatile Connection current;
+  /** What callbacks see of {@link #current}. */
+  private Connection guarded;
 
   Worker(Engine engine, int index) {
     this.engine = engine;
@@ -105,6 +107,7 @@ final class Worker implements Runnable {
   private void drain() throws SQLException, InterruptedException {
     try (Connection c = engine.pool.getConnection()) {
       current = c;
+      guarded = GuardedConnection.wrap(c);
       try {
         c.setAutoCommit(false);
         Array channels = c.createArrayOf("text", engine.config.channelNames().toArray());
@@ -132,6 +135,7 @@ final class Worker implements Runnable {
         }
       } finally {
         current = null;
+        guarded = null;
         if (!c.isClosed() && !c.getAutoCommit()) {
           try {
             c.rollback();
@@ -159,7 +163,7 @@ final class Worker implements Runnable {
     rows.sort(BY_ID); // RETURNING order is not guaranteed: oldest first
     try {
       for (int i = 0; i < n; i++) {
-        engine.dispatcher.dispatch(rows.get(i), c);
+        engine.dispatcher.dispatch(rows.get(i), c, guarded);
       }
       c.commit();
     } catch (Throwable t) {
@@ -229,7 +233,7 @@ final class Worker implements Runnable {
       }
       Savepoint sp = c.setSavepoint();
       try {
-        engine.dispatcher.dispatch(row, c);
+        engine.dispatcher.dispatch(row, c, guarded);
         c.releaseSavepoint(sp);
         succeeded.add(row.id());
       } catch (Throwable t) {
@@ -306,7 +310,7 @@ final class Worker implements Runnable {
         continue;
       }
       try {
-        engine.dispatcher.dispatch(fresh, c);
+        engine.dispatcher.dispatch(fresh, c, guarded);
         try (PreparedStatement ps = c.prepareStatement(engine.sql.deleteIds)) {
           ps.setArray(1, c.createArrayOf("bigint", new Long[] {fresh.id()}));
           ps.executeUpdate();

@@ -146,6 +146,46 @@ abstract class Part {
     }
   }
 
+  /** A JSON aggregate embeddable: one column, deserialized by Hibernate's JSON JdbcType. */
+  static final class Aggregate extends Part {
+    final String key;
+    private final org.hibernate.metamodel.mapping.JdbcMapping mapping;
+    private final org.hibernate.type.descriptor.WrapperOptions options;
+
+    Aggregate(
+        String key,
+        org.hibernate.metamodel.mapping.JdbcMapping mapping,
+        org.hibernate.type.descriptor.WrapperOptions options) {
+      this.key = key;
+      this.mapping = mapping;
+      this.options = options;
+    }
+
+    @Override
+    Object read(ObjectNode row) throws ColumnFailure {
+      JsonNode node = row.get(key);
+      if (node == null) {
+        return ABSENT;
+      }
+      if (node.isNull()) {
+        return null;
+      }
+      try {
+        return mapping.getJdbcValueExtractor().extract(TextResultSet.of(node.toString()), 1, options);
+      } catch (java.sql.SQLException | RuntimeException e) {
+        throw new ColumnFailure(
+            key,
+            JdbcValues.kind(node),
+            new JdbcValues.Mismatch("the JSON aggregate does not deserialize: " + e.getMessage(), e));
+      }
+    }
+
+    @Override
+    void columns(Consumer<String> out) {
+      out.accept(key);
+    }
+  }
+
   static void collect(List<? extends Part> parts, Consumer<String> out) {
     for (Part p : parts) {
       p.columns(out);

@@ -196,18 +196,35 @@ final class PlanBuilder {
       if (basic.isFormula()) {
         return null;
       }
+      if (basic.getJdbcMapping().getJdbcType().isLob()) {
+        log.warn(
+            "{}.{}: column {} is a PostgreSQL large object; the stored row holds its oid, not its content, so"
+                + " it is left null in decoded rows (exclude it with @TriggerChannel(excludeColumns))",
+            entityName,
+            mp.getPartName(),
+            basic.getSelectionExpression());
+        return null;
+      }
       return new Part.Column(key.apply(basic), new ColumnDecoder(basic.getJdbcMapping(), options));
     }
     log.debug("{}.{}: mapping {} is not decoded from stored rows", entityName, mp.getPartName(), mp.getClass().getSimpleName());
     return null;
   }
 
-  private Part.Embeddable embeddable(
+  private Part embeddable(
       EmbeddableMappingType type, Function<SelectableMapping, String> key, String entityName, String name) {
     if (type.getAggregateMapping() != null) {
-      // a JSON/struct aggregate column: one column holds the whole embeddable
+      // a JSON aggregate column holds the whole embeddable: Hibernate's own extractor deserializes it
       SelectableMapping aggregate = type.getAggregateMapping();
-      log.debug("{}.{}: aggregate embeddable column {}", entityName, name, aggregate.getSelectionExpression());
+      if (!aggregate.getJdbcMapping().getJdbcType().isJson()) {
+        log.warn(
+            "{}.{}: {} aggregate columns are not decoded from stored rows; left null",
+            entityName,
+            name,
+            aggregate.getJdbcMapping().getJdbcType().getFriendlyName());
+        return null;
+      }
+      return new Part.Aggregate(key.apply(aggregate), aggregate.getJdbcMapping(), options);
     }
     Part[] parts = new Part[type.getNumberOfAttributeMappings()];
     for (int i = 0; i < parts.length; i++) {

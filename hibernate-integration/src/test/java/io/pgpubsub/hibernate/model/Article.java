@@ -109,4 +109,13 @@ public class Article {
   public List<Integer> scores;
 
   public Status[] history;
+
+  public int[] ranks;
+
+  @Embedded
+  @JdbcTypeCode(SqlTypes.JSON)
+  public Dimensions dimensions;
+
+  /** A PostgreSQL large object: the row holds its oid only. */
+  @jakarta.persistence.Lob public String body;
 }

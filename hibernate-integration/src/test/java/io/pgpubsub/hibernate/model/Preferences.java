@@ -15,4 +15,17 @@ public class Preferences {
     this.languages = languages;
     this.fontSize = fontSize;
   }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Preferences p
+        && java.util.Objects.equals(p.theme, theme)
+        && java.util.Objects.equals(p.languages, languages)
+        && p.fontSize == fontSize;
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(theme, languages, fontSize);
+  }
 }
