@@ -5,9 +5,12 @@ import static io.pgpubsub.processor.Fixtures.compile;
 import static io.pgpubsub.processor.Fixtures.source;
 
 import com.google.testing.compile.Compilation;
+import com.google.testing.compile.Compiler;
+import java.nio.file.Path;
 import java.util.Map;
 import javax.tools.JavaFileObject;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every compile error: reported on the element at fault, with a code and a fix, and all of them in one
@@ -189,6 +192,24 @@ class CompileErrorTest {
         .onLineContaining("public class Two");
     assertThat(c).hadErrorCount(1);
     assertThat(compile("bad/nopackage", Map.of("pgpubsub.registry", "org.Channels"))).succeeded();
+  }
+
+  @Test
+  void listenerOfAChannelCompiledInAnotherModule(@TempDir Path otherModule) throws Exception {
+    Fixtures.writeClassOutput(Fixtures.compileOk("good/broadcast"), otherModule);
+    Compilation c =
+        Compiler.javac()
+            .withProcessors(new PgPubSubProcessor())
+            .withClasspath(Fixtures.classPathWith(otherModule))
+            .compile(Fixtures.sources("bad/elsewhere"));
+    assertThat(c).failed();
+    assertThat(c)
+        .hadErrorContaining(
+            "[PGPUBSUB-024] listener com.example.quotes.listeners.QuoteListeners#onQuote(Quote) listens to"
+                + " com.example.quotes.Quote, whose channel is compiled in another module")
+        .inFile(source("bad/elsewhere", "com/example/quotes/listeners/QuoteListeners.java"))
+        .onLineContaining("Quote quote");
+    assertThat(c).hadErrorCount(1);
   }
 
   @Test

@@ -93,6 +93,31 @@ final class Fixtures {
     }
   }
 
+  /** Writes a compilation's class output (classes and resources) under {@code dir}. */
+  static void writeClassOutput(Compilation c, Path dir) throws IOException {
+    for (JavaFileObject f : c.generatedFiles()) {
+      String path = f.toUri().getPath();
+      int at = path.indexOf("/CLASS_OUTPUT/");
+      if (at >= 0) {
+        Path target = dir.resolve(path.substring(at + "/CLASS_OUTPUT/".length()));
+        Files.createDirectories(target.getParent());
+        try (InputStream in = f.openInputStream()) {
+          Files.copy(in, target);
+        }
+      }
+    }
+  }
+
+  /** The test class path plus {@code extra}, for a second compilation that sees a first one's classes. */
+  static List<java.io.File> classPathWith(Path extra) {
+    List<java.io.File> files = new ArrayList<>();
+    for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      files.add(new java.io.File(entry));
+    }
+    files.add(extra.toFile());
+    return files;
+  }
+
   /** A test resource as text. */
   static String resource(String path) {
     try (InputStream in = Fixtures.class.getClassLoader().getResourceAsStream(path)) {

@@ -10,17 +10,14 @@ import io.pgpubsub.spi.Invocation;
 import io.pgpubsub.spi.ListenerDefinition;
 import io.pgpubsub.spi.ListenerKind;
 import io.pgpubsub.spi.Registries;
-import java.io.InputStream;
 import java.lang.reflect.Field;
 import java.net.URLClassLoader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import javax.tools.JavaFileObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,17 +32,7 @@ class GeneratedRegistryTest {
   @Test
   void theRegistryIsFoundByServiceLoaderAndItsInvokersCallTheListenerMethods() throws Exception {
     Compilation c = Fixtures.compileOk("good/plain");
-    for (JavaFileObject f : c.generatedFiles()) {
-      String path = f.toUri().getPath();
-      String relative = path.substring(path.indexOf("/CLASS_OUTPUT/") + "/CLASS_OUTPUT/".length());
-      if (path.contains("/CLASS_OUTPUT/")) {
-        Path target = classes.resolve(relative);
-        Files.createDirectories(target.getParent());
-        try (InputStream in = f.openInputStream()) {
-          Files.copy(in, target);
-        }
-      }
-    }
+    Fixtures.writeClassOutput(c, classes);
     try (URLClassLoader loader =
         new URLClassLoader(new java.net.URL[] {classes.toUri().toURL()}, getClass().getClassLoader())) {
       List<ChannelDefinition> channels = Registries.channels(loader);

@@ -51,8 +51,16 @@ public record ListenerModel(
    * @param type its type (null for OTHER)
    * @param display its type as written, for messages
    * @param jpaEntity whether the type is a JPA {@code @Entity}
+   * @param channelAnnotated whether the type carries {@code @TriggerChannel} or {@code @Channel} (it may have
+   *     been compiled elsewhere)
    * @param where the parameter element
    */
   public record Param(
-      String name, ParamKind kind, TypeRef type, String display, boolean jpaEntity, Where where) {}
+      String name,
+      ParamKind kind,
+      TypeRef type,
+      String display,
+      boolean jpaEntity,
+      boolean channelAnnotated,
+      Where where) {}
 }

@@ -128,6 +128,9 @@ public final class Scanner {
     List<Param> params = new ArrayList<>();
     StringJoiner signature = new StringJoiner(",", "(", ")");
     for (VariableElement p : method.getParameters()) {
+      if (p.asType().getKind() == TypeKind.ERROR) {
+        return Optional.empty(); // javac reports the unknown type itself
+      }
       TypeMirror t = types.erasure(p.asType());
       signature.add(simpleTypeName(t));
       params.add(param(p, t));
@@ -163,7 +166,7 @@ public final class Scanner {
     String name = p.getSimpleName().toString();
     String display = p.asType().toString();
     if (erased.getKind() != TypeKind.DECLARED) {
-      return new Param(name, ParamKind.OTHER, null, display, false, where);
+      return new Param(name, ParamKind.OTHER, null, display, false, false, where);
     }
     TypeElement type = (TypeElement) ((DeclaredType) erased).asElement();
     String qualified = type.getQualifiedName().toString();
@@ -173,7 +176,14 @@ public final class Scanner {
           case Names.HIBERNATE_SESSION, Names.ENTITY_MANAGER, Names.JDBC_CONNECTION -> ParamKind.RESOURCE;
           default -> ParamKind.CANDIDATE;
         };
-    return new Param(name, kind, typeRef(type), display, Annotations.has(type, Names.ENTITY), where);
+    return new Param(
+        name,
+        kind,
+        typeRef(type),
+        display,
+        Annotations.has(type, Names.ENTITY),
+        Annotations.has(type, Names.TRIGGER_CHANNEL) || Annotations.has(type, Names.CHANNEL),
+        where);
   }
 
   private static String simpleTypeName(TypeMirror t) {

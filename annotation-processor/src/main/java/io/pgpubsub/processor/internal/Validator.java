@@ -224,7 +224,9 @@ public final class Validator {
       Param p = group.get(0);
       ChannelModel c = byType.get(p.type().binaryName());
       if (c == null) {
-        if (p.jpaEntity()) {
+        if (p.channelAnnotated()) {
+          ok = error(p.where(), Message.LISTENER_CHANNEL_ELSEWHERE, l.id(), p.type());
+        } else if (p.jpaEntity()) {
           ok = error(p.where(), Message.LISTENER_NO_CHANNEL, l.id(), p.type(), p.type());
         } else {
           ok = error(p.where(), Message.LISTENER_PARAMETER, p.name(), l.id(), p.display());
