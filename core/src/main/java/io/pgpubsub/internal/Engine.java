@@ -10,7 +10,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
@@ -180,6 +179,9 @@ public final class Engine {
       }
       if (!config.jdbcUrl().contains("ApplicationName=")) {
         h.addDataSourceProperty("ApplicationName", "pgpubsub-worker");
+      }
+      if (!config.jdbcUrl().contains("tcpKeepAlive=")) {
+        h.addDataSourceProperty("tcpKeepAlive", "true"); // a silently dropped connection is noticed eventually
       }
     }
     h.setMaximumPoolSize(config.workers() + 1);
@@ -426,9 +428,5 @@ public final class Engine {
         log.debug("closing {} failed", c, e);
       }
     }
-  }
-
-  static Duration elapsed(long sinceNanos) {
-    return Duration.ofNanos(System.nanoTime() - sinceNanos);
   }
 }
