@@ -334,15 +334,30 @@ public final class Engine {
     }
   }
 
-  /** Graceful stop; see the class comment. Idempotent; returns when everything is closed or abandoned. */
+  /**
+   * Graceful stop; see the class comment. Idempotent; returns when everything is closed or abandoned, except
+   * when called from a callback: then it returns at once and the stop completes after that callback's batch.
+   */
   public void close() {
     if (!started.get() || !closed.compareAndSet(false, true)) {
       return;
     }
-    boolean interrupted = Thread.interrupted();
     stopping = true;
     stopped.countDown();
     waiter.wakeAll();
+    Thread current = Thread.currentThread();
+    if (current == listenThread || workers.stream().anyMatch(w -> w.thread == current)) {
+      // called from a callback: the stop cannot wait for the batch it runs in, so it finishes on its own thread
+      Thread closer = new Thread(this::finishClose, "pgpubsub-close");
+      closer.setDaemon(true);
+      closer.start();
+      return;
+    }
+    finishClose();
+  }
+
+  private void finishClose() {
+    boolean interrupted = Thread.interrupted();
     long graceNanos = config.gracePeriod().toNanos();
     long deadline = System.nanoTime() + graceNanos;
     if (listenLoop != null) {
