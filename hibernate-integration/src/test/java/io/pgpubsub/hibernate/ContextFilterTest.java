@@ -43,6 +43,7 @@ class ContextFilterTest {
                 .payloadFilter(HibernatePubSub.contextFilter(Map.of("tenant", "globex")))
                 .build()
                 .start()) {
+      assertThat(a.isRunning() && g.isRunning()).isTrue();
       for (long id = 1; id <= 6; id++) {
         long i = id;
         sf.inTransaction(

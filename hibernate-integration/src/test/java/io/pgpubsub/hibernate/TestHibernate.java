@@ -3,7 +3,7 @@ package io.pgpubsub.hibernate;
 import io.pgpubsub.testing.TestDatabase;
 import java.util.Map;
 import org.hibernate.SessionFactory;
-import org.hibernate.boot.model.naming.CamelCaseToUnderscoresNamingStrategy;
+import org.hibernate.boot.model.naming.PhysicalNamingStrategySnakeCaseImpl;
 import org.hibernate.cfg.AvailableSettings;
 import org.hibernate.cfg.Configuration;
 
@@ -26,7 +26,7 @@ public final class TestHibernate {
     }
     cfg.setProperty(AvailableSettings.HBM2DDL_AUTO, "create");
     cfg.setProperty(AvailableSettings.POOL_SIZE, "4");
-    cfg.setProperty(AvailableSettings.PHYSICAL_NAMING_STRATEGY, CamelCaseToUnderscoresNamingStrategy.class.getName());
+    cfg.setProperty(AvailableSettings.PHYSICAL_NAMING_STRATEGY, PhysicalNamingStrategySnakeCaseImpl.class.getName());
     return cfg;
   }
 
