@@ -129,12 +129,14 @@ final class Worker implements Runnable {
             engine.waiter.wake(); // a full batch: there may be more, let another worker help
             engine.broadcasts.runDue(); // a long backlog must not starve broadcast events
             engine.maybeCountBacklog(c); // keeps the backlog gauge fresh while draining (every 5 s at most)
+            engine.heartbeat.maybePublish(c);
             c.commit();
           }
         }
         if (!engine.stopping()) {
           engine.maybeCountBacklog(c);
           engine.maybePurgeBroadcasts(c);
+          engine.heartbeat.maybePublish(c);
           c.commit();
         }
       } finally {
@@ -193,7 +195,7 @@ final class Worker implements Runnable {
     long now = System.currentTimeMillis();
     for (int i = 0; i < n; i++) {
       ClaimedRow r = rows.get(i);
-      engine.dispatcher.channel(r.channel()).metrics.processed(now - r.createdAt().toEpochMilli());
+      engine.dispatcher.channel(r.channel()).processed(now - r.createdAt().toEpochMilli());
     }
     engine.progress.processed(n);
     return n;
@@ -284,7 +286,7 @@ final class Worker implements Runnable {
     long now = System.currentTimeMillis();
     for (ClaimedRow r : locked) {
       if (succeeded.contains(r.id())) {
-        engine.dispatcher.channel(r.channel()).metrics.processed(now - r.createdAt().toEpochMilli());
+        engine.dispatcher.channel(r.channel()).processed(now - r.createdAt().toEpochMilli());
       }
     }
     engine.progress.processed(succeeded.size());
@@ -332,7 +334,7 @@ final class Worker implements Runnable {
           ps.executeUpdate();
         }
         c.commit();
-        engine.dispatcher.channel(fresh.channel()).metrics.processed(
+        engine.dispatcher.channel(fresh.channel()).processed(
             System.currentTimeMillis() - fresh.createdAt().toEpochMilli());
       } catch (Throwable t) {
         rollbackOrThrow(c, t);
