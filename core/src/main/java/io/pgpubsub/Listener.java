@@ -118,7 +118,7 @@ public final class Listener implements AutoCloseable {
     private List<String> channels;
     private List<ChannelDefinition> channelDefinitions;
     private int workers = 2;
-    private int batchSize = 100;
+    private int batchSize = 200;
     private Duration pollInterval = Duration.ofSeconds(1);
     private RetryPolicy retryPolicy = RetryPolicy.defaults();
     private boolean recoverOnStart = true;
@@ -199,7 +199,7 @@ public final class Listener implements AutoCloseable {
       return this;
     }
 
-    /** Notifications claimed per statement and transaction. Default 100. */
+    /** Notifications claimed per statement and transaction. Default 200; lower it for slow callbacks (a batch is one transaction, and a stop after the grace period re-runs all of it). */
     public Builder batchSize(int batchSize) {
       this.batchSize = batchSize;
       return this;

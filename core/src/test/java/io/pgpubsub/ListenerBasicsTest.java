@@ -28,6 +28,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+@SuppressWarnings("try") // listeners opened in try-with-resources only to be closed
 @PostgresTest
 @Timeout(60)
 class ListenerBasicsTest {

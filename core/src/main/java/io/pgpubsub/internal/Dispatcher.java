@@ -1,7 +1,8 @@
 package io.pgpubsub.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -13,6 +14,7 @@ import io.pgpubsub.spi.Invocation;
 import io.pgpubsub.spi.ListenerDefinition;
 import io.pgpubsub.spi.RowDecoder;
 import io.pgpubsub.spi.TransactionResources;
+import java.io.IOException;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -27,8 +29,6 @@ import java.util.function.Function;
  * for) and at most once per notification; calls the generated {@link io.pgpubsub.spi.ListenerInvoker}s.
  */
 final class Dispatcher {
-
-  private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {};
 
   /** A channel's listeners by operation, with their instances, resolved once at start. */
   static final class ChannelRuntime {
@@ -133,26 +133,20 @@ final class Dispatcher {
    * chain holds a {@link DecodeException} (see {@link DecodeFailure#find}).
    */
   void dispatch(ClaimedRow row, Connection connection) throws Exception {
+    dispatch(row, connection, GuardedConnection.wrap(connection));
+  }
+
+  /** As {@link #dispatch(ClaimedRow, Connection)}, with the callbacks' guarded view of the connection. */
+  void dispatch(ClaimedRow row, Connection connection, Connection guarded) throws Exception {
     ChannelRuntime channel = channels.get(row.channel());
     if (channel == null) {
       throw new DecodeException("channel '" + row.channel() + "' is not served by this listener");
     }
-    JsonNode payload;
-    try {
-      payload = mapper.readTree(row.payload());
-    } catch (JsonProcessingException e) {
-      throw new DecodeException("channel '" + row.channel() + "': the payload is not JSON: " + e.getOriginalMessage(), e);
-    }
-    if (payload == null || !payload.isObject()) {
-      throw new DecodeException("channel '" + row.channel() + "': the payload is not a JSON object");
-    }
-    Operation op = operation(row.channel(), payload.get("op"));
-    Map<String, Object> context = context(row.channel(), payload.get("context"));
+    Envelope envelope = parse(channel.definition, row.payload());
     Delivery delivery =
-        new Delivery(row.id(), row.channel(), op, row.attempts() + 1, row.createdAt(), context);
-    Target[] targets = channel.listeners(op);
-    InvocationImpl invocation =
-        new InvocationImpl(channel.definition, payload.get("old"), payload.get("new"), delivery, connection);
+        new Delivery(row.id(), row.channel(), envelope.op, row.attempts() + 1, row.createdAt(), envelope.context);
+    Target[] targets = channel.listeners(envelope.op);
+    InvocationImpl invocation = new InvocationImpl(channel.definition, envelope, delivery, guarded);
     TransactionResources.Scope scope = resources != null ? resources.open(connection) : null;
     invocation.scope = scope;
     try {
@@ -169,11 +163,77 @@ final class Dispatcher {
     }
   }
 
-  private static Operation operation(String channel, JsonNode op) throws DecodeException {
-    if (op == null || op.isNull()) {
-      throw new DecodeException("channel '" + channel + "': the payload has no \"op\"");
+  /** A parsed payload: old/new are JSON trees (trigger rows) or the decoded record (plain channels). */
+  static final class Envelope {
+    Operation op;
+    Map<String, Object> context = Map.of();
+    Object oldValue;
+    Object newValue;
+    boolean sawOp;
+  }
+
+  /**
+   * Parses a payload in one streaming pass, without building a tree of the envelope: plain-channel records are
+   * read straight into their record type; trigger rows become ObjectNodes for the {@link RowDecoder}.
+   */
+  Envelope parse(ChannelDefinition channel, String payload) throws DecodeException {
+    Envelope e = new Envelope();
+    try (JsonParser p = mapper.createParser(payload)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new DecodeException("channel '" + channel.name() + "': the payload is not a JSON object");
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken value = p.nextToken();
+        switch (field) {
+          case "op":
+            e.op = operation(channel.name(), value == JsonToken.VALUE_STRING ? p.getText() : null);
+            e.sawOp = true;
+            break;
+          case "context":
+            e.context = context(channel.name(), p, value);
+            break;
+          case "old":
+            e.oldValue = value == JsonToken.VALUE_NULL ? null : readPart(channel, p, "old");
+            break;
+          case "new":
+            e.newValue = value == JsonToken.VALUE_NULL ? null : readPart(channel, p, "new");
+            break;
+          default:
+            p.skipChildren();
+        }
+      }
+    } catch (IOException ex) {
+      throw new DecodeException(
+          "channel '" + channel.name() + "': the payload is not valid JSON: " + ex.getMessage(), ex);
     }
-    switch (op.asText()) {
+    if (!e.sawOp) {
+      throw new DecodeException("channel '" + channel.name() + "': the payload has no \"op\"");
+    }
+    return e;
+  }
+
+  private Object readPart(ChannelDefinition channel, JsonParser p, String part) throws DecodeException, IOException {
+    if (channel.trigger()) {
+      JsonNode row = mapper.readTree(p);
+      if (!(row instanceof ObjectNode)) {
+        throw new DecodeException(
+            "channel '" + channel.name() + "': the " + part + " row is not a JSON object: " + row.getNodeType());
+      }
+      return row;
+    }
+    try {
+      return mapper.readValue(p, channel.payloadType());
+    } catch (JsonProcessingException ex) {
+      throw decodeError(channel.name(), part + " value", channel.payloadType(), ex);
+    }
+  }
+
+  private static Operation operation(String channel, String op) throws DecodeException {
+    if (op == null) {
+      throw new DecodeException("channel '" + channel + "': \"op\" is not a string");
+    }
+    switch (op) {
       case "INSERT":
         return Operation.INSERT;
       case "UPDATE":
@@ -183,18 +243,28 @@ final class Dispatcher {
       case "NOTIFY":
         return null;
       default:
-        throw new DecodeException("channel '" + channel + "': unknown \"op\" " + op);
+        throw new DecodeException("channel '" + channel + "': unknown \"op\" \"" + op + "\"");
     }
   }
 
-  private Map<String, Object> context(String channel, JsonNode node) throws DecodeException {
-    if (node == null || node.isNull() || (node.isObject() && node.isEmpty())) {
+  private Map<String, Object> context(String channel, JsonParser p, JsonToken value)
+      throws DecodeException, IOException {
+    if (value == JsonToken.VALUE_NULL) {
       return Map.of();
     }
-    if (!node.isObject()) {
-      throw new DecodeException("channel '" + channel + "': \"context\" is not a JSON object: " + node);
+    if (value != JsonToken.START_OBJECT) {
+      throw new DecodeException("channel '" + channel + "': \"context\" is not a JSON object");
     }
-    return Collections.unmodifiableMap(mapper.convertValue(node, MAP));
+    if (p.nextToken() == JsonToken.END_OBJECT) {
+      return Map.of(); // the common case: no context, nothing allocated
+    }
+    Map<String, Object> map = new LinkedHashMap<>();
+    do {
+      String key = p.currentName();
+      p.nextToken();
+      map.put(key, mapper.readValue(p, Object.class));
+    } while (p.nextToken() == JsonToken.FIELD_NAME);
+    return Collections.unmodifiableMap(map);
   }
 
   static DecodeException decodeError(String channel, String part, Class<?> type, Exception e) {
@@ -216,60 +286,53 @@ final class Dispatcher {
   /** What generated dispatch code reads a listener's arguments from. */
   private final class InvocationImpl implements Invocation {
     private final ChannelDefinition channel;
-    private final JsonNode oldNode;
-    private final JsonNode newNode;
+    private final Envelope envelope;
     private final Delivery delivery;
     private final Connection connection;
     TransactionResources.Scope scope;
     private Class<?> oldType;
-    private Object oldValue;
+    private Object oldDecoded;
     private Class<?> newType;
-    private Object newValue;
+    private Object newDecoded;
 
-    InvocationImpl(
-        ChannelDefinition channel, JsonNode oldNode, JsonNode newNode, Delivery delivery, Connection connection) {
+    InvocationImpl(ChannelDefinition channel, Envelope envelope, Delivery delivery, Connection connection) {
       this.channel = channel;
-      this.oldNode = oldNode;
-      this.newNode = newNode;
+      this.envelope = envelope;
       this.delivery = delivery;
       this.connection = connection;
     }
 
     @Override
     public <T> T oldValue(Class<T> type) {
-      if (oldNode == null || oldNode.isNull()) {
+      if (envelope.oldValue == null) {
         return null;
       }
       if (oldType != type) {
-        oldValue = decode(oldNode, "old", type);
+        oldDecoded = decode(envelope.oldValue, "old", type);
         oldType = type;
       }
-      return type.cast(oldValue);
+      return type.cast(oldDecoded);
     }
 
     @Override
     public <T> T newValue(Class<T> type) {
-      if (newNode == null || newNode.isNull()) {
+      if (envelope.newValue == null) {
         return null;
       }
       if (newType != type) {
-        newValue = decode(newNode, "new", type);
+        newDecoded = decode(envelope.newValue, "new", type);
         newType = type;
       }
-      return type.cast(newValue);
+      return type.cast(newDecoded);
     }
 
-    private Object decode(JsonNode node, String part, Class<?> type) {
-      if (type.isInstance(node)) {
-        return node; // JsonNode / ObjectNode parameters get the raw row
+    private Object decode(Object raw, String part, Class<?> type) {
+      if (type.isInstance(raw)) {
+        return raw; // the plain record itself, or the raw row for JsonNode / ObjectNode parameters
       }
       try {
         if (channel.trigger()) {
-          if (!(node instanceof ObjectNode)) {
-            throw new DecodeException(
-                "channel '" + channel.name() + "': the " + part + " row is not a JSON object: " + node.getNodeType());
-          }
-          Object value = rowDecoder.decode(channel, (ObjectNode) node);
+          Object value = rowDecoder.decode(channel, (ObjectNode) raw);
           if (value != null && !type.isInstance(value)) {
             throw new DecodeException(
                 "channel '"
@@ -284,8 +347,8 @@ final class Dispatcher {
           return value;
         }
         try {
-          return mapper.treeToValue(node, type);
-        } catch (JsonProcessingException | IllegalArgumentException e) {
+          return mapper.convertValue(raw, type); // a plain record asked for as another type
+        } catch (IllegalArgumentException e) {
           throw decodeError(channel.name(), part + " value", type, e);
         }
       } catch (DecodeException e) {

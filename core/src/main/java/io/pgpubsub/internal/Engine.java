@@ -340,7 +340,7 @@ public final class Engine {
     boolean interrupted = Thread.interrupted();
     stopping = true;
     stopped.countDown();
-    waiter.wake();
+    waiter.wakeAll();
     long graceNanos = config.gracePeriod().toNanos();
     long deadline = System.nanoTime() + graceNanos;
     if (listenLoop != null) {

@@ -71,7 +71,7 @@ final class ListenLoop implements Runnable {
               (System.nanoTime() - lostAt) / 1_000_000);
         }
         backoff.reset();
-        engine.waiter.wake(); // full re-scan after every (re)connect
+        engine.waiter.wakeAll(); // full re-scan after every (re)connect
         read(c);
       } catch (Throwable t) {
         if (engine.stopping()) {

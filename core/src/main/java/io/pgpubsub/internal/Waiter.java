@@ -20,8 +20,20 @@ public final class Waiter {
     }
   }
 
-  /** Wakes every waiting worker and makes the next wait of every worker that is busy return at once. */
+  /**
+   * Wakes one waiting worker, and makes the next wait of every busy worker return at once (so work that
+   * arrived during a batch is looked for right after it). Waking one rather than all keeps a burst of
+   * NOTIFYs from turning into a herd of empty claims; a worker that finds a full batch wakes the next.
+   */
   public void wake() {
+    synchronized (lock) {
+      generation++;
+      lock.notify();
+    }
+  }
+
+  /** Wakes every worker: after a (re)connect, for a full re-scan, and on stop. */
+  public void wakeAll() {
     synchronized (lock) {
       generation++;
       lock.notifyAll();

@@ -10,7 +10,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
-import java.sql.Timestamp;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -45,6 +45,8 @@ final class Worker implements Runnable {
   private static final Comparator<ClaimedRow> BY_ID = Comparator.comparingLong(ClaimedRow::id);
   Thread thread;
   private volatile Connection current;
+  /** What callbacks see of {@link #current}. */
+  private Connection guarded;
 
   Worker(Engine engine, int index) {
     this.engine = engine;
@@ -105,6 +107,7 @@ final class Worker implements Runnable {
   private void drain() throws SQLException, InterruptedException {
     try (Connection c = engine.pool.getConnection()) {
       current = c;
+      guarded = GuardedConnection.wrap(c);
       try {
         c.setAutoCommit(false);
         Array channels = c.createArrayOf("text", engine.config.channelNames().toArray());
@@ -121,6 +124,7 @@ final class Worker implements Runnable {
             if (n < batchSize) {
               break;
             }
+            engine.waiter.wake(); // a full batch: there may be more, let another worker help
             engine.broadcasts.runDue(); // a long backlog must not starve broadcast events
           }
         }
@@ -131,6 +135,7 @@ final class Worker implements Runnable {
         }
       } finally {
         current = null;
+        guarded = null;
         if (!c.isClosed() && !c.getAutoCommit()) {
           try {
             c.rollback();
@@ -158,13 +163,17 @@ final class Worker implements Runnable {
     rows.sort(BY_ID); // RETURNING order is not guaranteed: oldest first
     try {
       for (int i = 0; i < n; i++) {
-        engine.dispatcher.dispatch(rows.get(i), c);
+        engine.dispatcher.dispatch(rows.get(i), c, guarded);
       }
       c.commit();
     } catch (Throwable t) {
       rollbackOrThrow(c, t);
       if (engine.stopping()) {
         return n; // released: the rows are back in the table for whoever runs next
+      }
+      if (n == 1) {
+        recordAlone(c, rows.get(0), t); // nothing to separate: record the failure without running it again
+        return n;
       }
       Engine.log.debug(
           "[{}] a batch of {} failed ({}); re-running it one notification per savepoint",
@@ -184,7 +193,7 @@ final class Worker implements Runnable {
   }
 
   private static ClaimedRow read(ResultSet rs) throws SQLException {
-    Timestamp created = rs.getTimestamp(5);
+    OffsetDateTime created = rs.getObject(5, OffsetDateTime.class); // no Calendar work, unlike getTimestamp
     return new ClaimedRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4), created.toInstant());
   }
 
@@ -224,7 +233,7 @@ final class Worker implements Runnable {
       }
       Savepoint sp = c.setSavepoint();
       try {
-        engine.dispatcher.dispatch(row, c);
+        engine.dispatcher.dispatch(row, c, guarded);
         c.releaseSavepoint(sp);
         succeeded.add(row.id());
       } catch (Throwable t) {
@@ -265,6 +274,24 @@ final class Worker implements Runnable {
     engine.progress.processed(succeeded.size());
   }
 
+  /** Records the failure of a batch of one (already rolled back) in a new transaction, if the row is still ours. */
+  private void recordAlone(Connection c, ClaimedRow row, Throwable failure) throws SQLException {
+    ClaimedRow fresh;
+    try (PreparedStatement ps = c.prepareStatement(engine.sql.lockIds)) {
+      ps.setArray(1, c.createArrayOf("bigint", new Long[] {row.id()}));
+      try (ResultSet rs = ps.executeQuery()) {
+        fresh = rs.next() ? read(rs) : null;
+      }
+    }
+    if (fresh == null || fresh.attempts() != row.attempts()) {
+      c.commit(); // another listener took it meanwhile
+      return;
+    }
+    Runnable after = recordFailure(c, fresh, failure);
+    c.commit();
+    after.run();
+  }
+
   /** Last resort: one transaction per notification, failures recorded in a transaction of their own. */
   private void singleMode(Connection c, List<ClaimedRow> rows) throws SQLException {
     for (ClaimedRow row : rows) {
@@ -283,7 +310,7 @@ final class Worker implements Runnable {
         continue;
       }
       try {
-        engine.dispatcher.dispatch(fresh, c);
+        engine.dispatcher.dispatch(fresh, c, guarded);
         try (PreparedStatement ps = c.prepareStatement(engine.sql.deleteIds)) {
           ps.setArray(1, c.createArrayOf("bigint", new Long[] {fresh.id()}));
           ps.executeUpdate();

@@ -18,11 +18,16 @@ class DemoTest {
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
     try {
-      Demo.main(new String[] {"--jdbc-url=" + db.jdbcUrlWithCredentials()});
+      Demo.run(new String[] {"--jdbc-url=" + db.jdbcUrlWithCredentials()});
     } finally {
       System.setOut(out);
     }
     String printed = captured.toString(StandardCharsets.UTF_8);
-    assertThat(printed).contains("installed the notification table").contains("demo finished");
+    assertThat(printed)
+        .contains("ok: 3 notifications are stored, waiting")
+        .contains("ok: successful scan callbacks (1004) = scan results: nothing was processed twice")
+        .contains("ok: the dead letter keeps its attempts and error")
+        .contains("demo finished")
+        .doesNotContain("DEMO FAILED");
   }
 }

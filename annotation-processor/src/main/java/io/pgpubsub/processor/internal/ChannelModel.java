@@ -1,0 +1,39 @@
+package io.pgpubsub.processor.internal;
+
+import java.util.List;
+
+/**
+ * One {@code @TriggerChannel} entity or {@code @Channel} record, as scanned (not yet validated).
+ *
+ * @param name the channel name (explicit or derived)
+ * @param nameWhere where a bad name is reported
+ * @param type the entity or record type
+ * @param trigger true for {@code @TriggerChannel}
+ * @param lockable stored and processed once (true) or broadcast
+ * @param table the mapped table (null for plain channels)
+ * @param operations the operations written in the annotation; null when not given (derived from listeners)
+ * @param watchColumns the names written in watchColumns
+ * @param excludeColumns the names written in excludeColumns
+ * @param where the annotated type and its annotation
+ */
+public record ChannelModel(
+    String name,
+    Where nameWhere,
+    TypeRef type,
+    boolean trigger,
+    boolean lockable,
+    TableModel table,
+    List<Op> operations,
+    List<ColumnRef> watchColumns,
+    List<ColumnRef> excludeColumns,
+    Where where) {
+
+  public ChannelModel {
+    operations = operations == null ? null : List.copyOf(operations);
+    watchColumns = List.copyOf(watchColumns);
+    excludeColumns = List.copyOf(excludeColumns);
+  }
+
+  /** A column name written in an annotation, with where it was written. */
+  public record ColumnRef(String name, Where where) {}
+}

@@ -1,0 +1,128 @@
+package io.pgpubsub.processor.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
+
+/** Database names: naming strategy, PostgreSQL case folding, quoting, the 63-byte limit. */
+public final class SqlNames {
+
+  /** PostgreSQL's NAMEDATALEN - 1. */
+  public static final int MAX_IDENTIFIER_BYTES = 63;
+
+  private SqlNames() {}
+
+  /**
+   * The name PostgreSQL stores for a logical name as written in a mapping annotation (or an attribute name).
+   * A name in back-ticks or double quotes is quoted: Hibernate quotes it and PostgreSQL keeps its case.
+   * Otherwise the naming strategy applies, and PostgreSQL folds the unquoted name to lower case (unless all
+   * identifiers are quoted).
+   */
+  public static String physical(String logical, Options options) {
+    boolean quoted = false;
+    String text = logical;
+    if (text.length() >= 2
+        && ((text.startsWith("`") && text.endsWith("`")) || (text.startsWith("\"") && text.endsWith("\"")))) {
+      quoted = true;
+      text = text.substring(1, text.length() - 1);
+    }
+    if (options.naming() == Options.Naming.SNAKE_CASE) {
+      // Spring Boot's CamelCaseToUnderscoresNamingStrategy lower-cases quoted names as well
+      return snakeCase(text);
+    }
+    if (quoted || options.globallyQuoted()) {
+      return text;
+    }
+    return text.toLowerCase(Locale.ROOT);
+  }
+
+  /** Spring Boot's CamelCaseToUnderscoresNamingStrategy: dots to underscores, aB to a_b, lower case. */
+  static String snakeCase(String name) {
+    StringBuilder b = new StringBuilder(name.replace('.', '_'));
+    for (int i = 1; i < b.length() - 1; i++) {
+      if (Character.isLowerCase(b.charAt(i - 1))
+          && Character.isUpperCase(b.charAt(i))
+          && Character.isLowerCase(b.charAt(i + 1))) {
+        b.insert(i++, '_');
+      }
+    }
+    return b.toString().toLowerCase(Locale.ROOT);
+  }
+
+  /** snake_case of a Java simple name for a record channel's default name: CacheInvalidated -> cache_invalidated. */
+  public static String channelNameOf(String simpleName) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < simpleName.length(); i++) {
+      char c = simpleName.charAt(i);
+      if (Character.isUpperCase(c)) {
+        boolean prevLower = i > 0 && !Character.isUpperCase(simpleName.charAt(i - 1));
+        boolean nextLower = i + 1 < simpleName.length() && Character.isLowerCase(simpleName.charAt(i + 1));
+        boolean prevUpper = i > 0 && Character.isUpperCase(simpleName.charAt(i - 1));
+        if (i > 0 && (prevLower || (prevUpper && nextLower)) && simpleName.charAt(i - 1) != '_') {
+          b.append('_');
+        }
+        b.append(Character.toLowerCase(c));
+      } else {
+        b.append(c);
+      }
+    }
+    return b.toString();
+  }
+
+  /** A double-quoted identifier. */
+  public static String quote(String identifier) {
+    return '"' + identifier.replace("\"", "\"\"") + '"';
+  }
+
+  /** A string literal (standard_conforming_strings, the default since PostgreSQL 9.1). */
+  public static String literal(String value) {
+    return "'" + value.replace("'", "''") + "'";
+  }
+
+  /** {@code schema.table}, quoted, or just the table when schema is null. */
+  public static String qualified(String schema, String table) {
+    return schema == null ? quote(table) : quote(schema) + "." + quote(table);
+  }
+
+  /**
+   * {@code name} when it fits in 63 bytes; else its longest prefix that leaves room for {@code _} and 8 hex
+   * digits of its SHA-256, so that long names stay unique and stable across builds.
+   */
+  public static String limit(String name) {
+    byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+    if (bytes.length <= MAX_IDENTIFIER_BYTES) {
+      return name;
+    }
+    String suffix = "_" + hash(name);
+    int budget = MAX_IDENTIFIER_BYTES - suffix.length();
+    StringBuilder prefix = new StringBuilder();
+    int used = 0;
+    for (int i = 0; i < name.length(); ) {
+      int cp = name.codePointAt(i);
+      int len = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8).length;
+      if (used + len > budget) {
+        break;
+      }
+      prefix.appendCodePoint(cp);
+      used += len;
+      i += Character.charCount(cp);
+    }
+    return prefix + suffix;
+  }
+
+  public static int byteLength(String s) {
+    return s.getBytes(StandardCharsets.UTF_8).length;
+  }
+
+  /** The first 8 hex digits of the SHA-256 of {@code text} (UTF-8). */
+  public static String hash(String text) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest, 0, 4);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+    }
+  }
+}

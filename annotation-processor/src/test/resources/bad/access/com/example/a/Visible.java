@@ -1,0 +1,11 @@
+package com.example.a;
+
+import io.pgpubsub.TriggerChannel;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+
+@Entity
+@TriggerChannel
+public class Visible {
+  @Id public Long id;
+}

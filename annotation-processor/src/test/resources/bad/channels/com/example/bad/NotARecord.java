@@ -1,0 +1,8 @@
+package com.example.bad;
+
+import io.pgpubsub.Channel;
+
+@Channel
+public class NotARecord {
+  public String key;
+}

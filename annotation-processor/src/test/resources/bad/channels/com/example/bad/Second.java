@@ -1,0 +1,6 @@
+package com.example.bad;
+
+import io.pgpubsub.Channel;
+
+@Channel(name = "shared")
+public record Second(String value) {}

@@ -1,0 +1,9 @@
+package com.example.shapes;
+
+import jakarta.persistence.Entity;
+
+@Entity
+public class Truck extends Vehicle {
+
+  public double payload;
+}

@@ -1,0 +1,147 @@
+package io.pgpubsub.cli;
+
+import io.pgpubsub.DeadLetter;
+import io.pgpubsub.DeadLetters;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.postgresql.ds.PGSimpleDataSource;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(
+    name = "dead",
+    mixinStandardHelpOptions = true,
+    description = "Dead notifications (attempts exhausted, or undecodable): list, retry or purge them.",
+    subcommands = {DeadCommand.ListDead.class, DeadCommand.Retry.class, DeadCommand.Purge.class})
+final class DeadCommand implements Runnable {
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand: list, retry or purge");
+  }
+
+  /** Which dead notifications a retry or purge applies to: exactly one of the three. */
+  static final class Selection {
+    @Option(names = "--id", split = ",", description = "Notification id(s), comma separated.")
+    List<Long> ids;
+
+    @Option(names = "--channel", description = "Every dead notification of this channel.")
+    String channel;
+
+    @Option(names = "--all", description = "Every dead notification of every channel.")
+    boolean all;
+  }
+
+  static DeadLetters deadLetters(DatabaseOptions db) throws SQLException {
+    try (Connection c = db.connect()) { // fails with one clear line when the database is unreachable
+      Checks.requireInstalled(c, db.schema);
+    }
+    PGSimpleDataSource ds = new PGSimpleDataSource();
+    ds.setUrl(db.jdbcUrl);
+    if (db.user != null && !db.user.isBlank()) {
+      ds.setUser(db.user);
+    }
+    if (db.password != null) {
+      ds.setPassword(db.password);
+    }
+    return DeadLetters.of(ds, db.schema);
+  }
+
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists dead notifications, oldest first, with their last error.")
+  static final class ListDead implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin DatabaseOptions db;
+
+    @Option(names = "--channel", description = "Only this channel.")
+    String channel;
+
+    @Option(names = "--limit", defaultValue = "100", description = "At most this many (default: ${DEFAULT-VALUE}).")
+    int limit;
+
+    @Option(names = "--payload", description = "Also print each stored payload.")
+    boolean payload;
+
+    @Option(names = "--stack", description = "Print the whole last error (stack trace), not only its first line.")
+    boolean stack;
+
+    @Override
+    public Integer call() throws SQLException {
+      DeadLetters dead = deadLetters(db);
+      List<DeadLetter> letters = channel == null ? dead.list(limit) : dead.list(channel, limit);
+      PrintWriter out = spec.commandLine().getOut();
+      out.printf("%-10s %-24s %8s %-25s %s%n", "ID", "CHANNEL", "ATTEMPTS", "DEAD SINCE", "LAST ERROR");
+      for (DeadLetter d : letters) {
+        out.printf(
+            "%-10d %-24s %8d %-25s %s%n",
+            d.id(),
+            d.channel(),
+            d.attempts(),
+            d.deadAt(),
+            stack ? d.lastError() : CliException.oneLine(d.lastError()));
+        if (payload) {
+          out.println("           payload: " + d.payload());
+        }
+      }
+      out.println(letters.size() + " dead notification(s)");
+      out.flush();
+      return ExitCode.OK;
+    }
+  }
+
+  @Command(name = "retry", mixinStandardHelpOptions = true, description = "Makes dead notifications ready again, with a fresh attempt count.")
+  static final class Retry implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin DatabaseOptions db;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Selection selection;
+
+    @Override
+    public Integer call() throws SQLException {
+      DeadLetters dead = deadLetters(db);
+      long n = apply(selection, dead, true);
+      spec.commandLine().getOut().println("retrying " + n + " notification(s)");
+      return ExitCode.OK;
+    }
+  }
+
+  @Command(name = "purge", mixinStandardHelpOptions = true, description = "Deletes dead notifications for good.")
+  static final class Purge implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin DatabaseOptions db;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Selection selection;
+
+    @Override
+    public Integer call() throws SQLException {
+      DeadLetters dead = deadLetters(db);
+      long n = apply(selection, dead, false);
+      spec.commandLine().getOut().println("purged " + n + " notification(s)");
+      return ExitCode.OK;
+    }
+  }
+
+  static long apply(Selection s, DeadLetters dead, boolean retry) throws SQLException {
+    if (s.ids != null) {
+      long n = 0;
+      for (long id : s.ids) {
+        if (retry ? dead.retry(id) : dead.purge(id)) {
+          n++;
+        }
+      }
+      return n;
+    }
+    String channel = s.all ? null : s.channel;
+    return retry ? dead.retryAll(channel) : dead.purgeAll(channel);
+  }
+}

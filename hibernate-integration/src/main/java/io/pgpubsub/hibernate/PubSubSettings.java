@@ -1,0 +1,37 @@
+package io.pgpubsub.hibernate;
+
+/**
+ * The settings of the Hibernate integration, read from the Hibernate configuration (persistence.xml
+ * properties, {@code hibernate.properties}, {@code Configuration.setProperty}, Spring's
+ * {@code spring.jpa.properties.*}). Every setting is optional.
+ */
+public final class PubSubSettings {
+
+  /**
+   * {@code true} (default) or {@code false}. {@code false} switches the boot integration off: nothing is
+   * installed, validated or checked when the SessionFactory starts. {@link HibernatePubSub}'s decoder,
+   * Session resources and context API keep working.
+   */
+  public static final String ENABLED = "hibernate.pgpubsub.enabled";
+
+  /**
+   * What to do with the notification table and the generated triggers when the SessionFactory starts:
+   * {@code create} (default) installs what is missing or stale, {@code validate} fails the boot when
+   * something is missing or stale, {@code none} touches nothing. See {@link SchemaManagement}.
+   */
+  public static final String SCHEMA_MANAGEMENT = "hibernate.pgpubsub.schema_management";
+
+  /**
+   * The schema of the notification table ({@code pgpubsub_notification}, {@code pgpubsub_broadcast}).
+   * Default {@code public}. A plain lower-case identifier.
+   */
+  public static final String SCHEMA = "hibernate.pgpubsub.schema";
+
+  /**
+   * {@code lock_timeout} in milliseconds for the DDL the integration runs at boot (creating or replacing a
+   * trigger locks its table briefly). Default {@code 10000}; {@code 0} waits forever.
+   */
+  public static final String LOCK_TIMEOUT = "hibernate.pgpubsub.lock_timeout";
+
+  private PubSubSettings() {}
+}

@@ -1,0 +1,7 @@
+package io.pgpubsub.hibernate.model;
+
+public enum Status {
+  DRAFT,
+  PUBLISHED,
+  ARCHIVED
+}
