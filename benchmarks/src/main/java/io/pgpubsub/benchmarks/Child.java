@@ -49,6 +49,7 @@ final class Child implements AutoCloseable {
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(jvmOptions);
     cmd.add("-XX:+ExitOnOutOfMemoryError");
+    cmd.add("-Dorg.jboss.logging.provider=slf4j"); // Hibernate's log lines through slf4j-simple (warnings only)
     if (jfr != null) {
       cmd.add("-XX:StartFlightRecording=settings=profile,filename=" + jfr);
     }

@@ -12,7 +12,9 @@ interface Consumer extends AutoCloseable {
 
   /** Which implementation a run measures. */
   enum Impl {
-    /** The library's Listener with its default (Jackson) row decoder, no Hibernate. */
+    /** The library as a Hibernate application runs it: HibernatePubSub.listener(sessionFactory). */
+    LIBRARY_HIBERNATE("library-hibernate", true),
+    /** The library's core Listener alone, with its default (Jackson) row decoder, no Hibernate. */
     LIBRARY_CORE("library-core", true),
     /** The plain-JDBC baseline. */
     BASELINE("baseline", false);
@@ -36,6 +38,8 @@ interface Consumer extends AutoCloseable {
 
     Consumer create(String jdbcUrl, Recorder recorder, int workers, int batchSize) {
       switch (this) {
+        case LIBRARY_HIBERNATE:
+          return new HibernateConsumer(jdbcUrl, recorder, workers, batchSize);
         case LIBRARY_CORE:
           return new LibraryConsumer(jdbcUrl, recorder, workers, batchSize);
         default:

@@ -21,7 +21,7 @@ public final class DrainChild {
     try (HeapMonitor heap = new HeapMonitor()) {
       Recorder recorder = new Recorder(capacity);
       Consumer consumer =
-          impl.create(args.require("jdbc-url"), recorder, args.getInt("workers", 2), args.getInt("batch", 100));
+          impl.create(args.require("jdbc-url"), recorder, args.getInt("workers", 2), args.getInt("batch", 200));
       BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
       System.out.println("READY");
       System.out.flush();

@@ -34,7 +34,7 @@ public final class LiveChild {
             : args.getInt("capacity", 3_000_000);
     Recorder recorder = new Recorder(capacity);
     long[] committedAt = new long[capacity + 1];
-    Consumer consumer = impl.create(url, recorder, args.getInt("workers", 2), args.getInt("batch", 100));
+    Consumer consumer = impl.create(url, recorder, args.getInt("workers", 2), args.getInt("batch", 200));
     consumer.start();
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     System.out.println("READY");

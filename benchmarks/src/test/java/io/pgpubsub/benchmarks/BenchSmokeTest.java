@@ -42,7 +42,7 @@ class BenchSmokeTest {
   @Test
   void drainProcessesTheBacklogExactlyOnceWithOneOrSeveralProcesses() throws Exception {
     Drain drain = new Drain(db, 2, 50, null);
-    Drain.Result library = drain.run(Consumer.Impl.LIBRARY_CORE, 1, 300);
+    Drain.Result library = drain.run(Consumer.Impl.LIBRARY_HIBERNATE, 1, 300);
     Drain.Result baseline = drain.run(Consumer.Impl.BASELINE, 2, 300);
     assertThat(library.notifications()).isEqualTo(300);
     assertThat(library.seconds()).isPositive();
