@@ -72,7 +72,8 @@ public final class Listener implements AutoCloseable {
   /**
    * Graceful stop: no new claims; batches in flight finish within the grace period; after it, workers are
    * interrupted and their transactions rolled back (their notifications stay stored for the next listener);
-   * connections are closed. Idempotent; safe to call on a listener that never started.
+   * connections are closed. Idempotent; safe to call on a listener that never started. Called from inside a
+   * callback, it returns at once and the listener stops once that callback's batch has committed.
    */
   @Override
   public void close() {

@@ -232,4 +232,59 @@ class ListenerBasicsTest {
     }
     assertThat(count(db, "select count(*) from other.pgpubsub_notification")).isZero();
   }
+
+  @Test
+  void thePollFindsRowsStoredWithoutANotify() throws Exception {
+    CountDownLatch got = new CountDownLatch(1);
+    ChannelDefinition ch = plain("silent", Ping.class, true, plainListener("S#on", (t, inv) -> got.countDown()));
+    try (Listener l = Fixtures.listener(db, ch).pollInterval(Duration.ofMillis(200)).build().start()) {
+      db.execute(
+          "insert into pgpubsub_notification(channel, payload) values"
+              + " ('silent', '{\"op\":\"NOTIFY\",\"new\":{\"tenant\":\"t\",\"n\":1},\"context\":{},\"v\":\"x\"}')");
+      assertThat(got.await(20, TimeUnit.SECONDS)).isTrue();
+    }
+  }
+
+  @Test
+  void withoutRecoverOnStartOlderNotificationsAreLeftForOtherListeners() throws Exception {
+    List<Integer> seen = new CopyOnWriteArrayList<>();
+    ChannelDefinition ch =
+        plain("norecover", Ping.class, true, plainListener("N#on", (t, inv) -> seen.add(inv.newValue(Ping.class).n())));
+    Notifier notifier = Notifier.create("public", List.of(ch));
+    inTransaction(db, c -> notifier.send(c, new Ping("old", 1)));
+    try (Listener l = Fixtures.listener(db, ch).recoverOnStart(false).build().start()) {
+      inTransaction(db, c -> notifier.send(c, new Ping("new", 2)));
+      await(Duration.ofSeconds(20), "new one", () -> seen.contains(2));
+    }
+    assertThat(seen).containsExactly(2);
+    try (Listener l = Fixtures.listener(db, ch).build().start()) {
+      await(Duration.ofSeconds(20), "old one recovered", () -> seen.contains(1));
+    }
+  }
+
+  @Test
+  void dataSourcesAndASeparateListenUrlWork() throws Exception {
+    List<Integer> seen = new CopyOnWriteArrayList<>();
+    ChannelDefinition ch =
+        plain("sources", Ping.class, true, plainListener("D#on", (t, inv) -> seen.add(inv.newValue(Ping.class).n())));
+    Notifier notifier = Notifier.create("public", List.of(ch));
+    com.zaxxer.hikari.HikariConfig hc = new com.zaxxer.hikari.HikariConfig();
+    hc.setJdbcUrl(db.jdbcUrlWithCredentials());
+    hc.setMaximumPoolSize(3);
+    try (com.zaxxer.hikari.HikariDataSource pool = new com.zaxxer.hikari.HikariDataSource(hc)) {
+      // a plain DataSource: wrapped in our pool, and LISTEN takes one of its connections
+      try (Listener l = Listener.builder().dataSource(db.dataSource()).channelDefinitions(List.of(ch))
+          .pollInterval(Duration.ofHours(1)).build().start()) {
+        inTransaction(db, c -> notifier.send(c, new Ping("a", 1)));
+        await(Duration.ofSeconds(20), "via plain DataSource", () -> seen.contains(1));
+      }
+      // the application's HikariCP pool, used as it is, with a direct LISTEN URL
+      try (Listener l = Listener.builder().dataSource(pool).listenUrl(db.jdbcUrlWithCredentials())
+          .channelDefinitions(List.of(ch)).pollInterval(Duration.ofHours(1)).build().start()) {
+        inTransaction(db, c -> notifier.send(c, new Ping("b", 2)));
+        await(Duration.ofSeconds(20), "via HikariDataSource + listenUrl", () -> seen.contains(2));
+      }
+      assertThat(pool.isClosed()).as("the application's pool is not ours to close").isFalse();
+    }
+  }
 }

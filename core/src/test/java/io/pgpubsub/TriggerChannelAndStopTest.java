@@ -190,6 +190,28 @@ class TriggerChannelAndStopTest {
     db.execute("delete from pgpubsub_notification where channel = 'stuck'");
   }
 
+  @Test
+  void closeFromInsideACallbackDoesNotWaitForItself() throws Exception {
+    db.execute("truncate effects");
+    Listener[] self = new Listener[1];
+    CountDownLatch closed = new CountDownLatch(1);
+    ChannelDefinition ch = plain("closer", Work.class, true, plainListener("C#on", (t, inv) -> {
+      try (PreparedStatement ps = inv.resource(Connection.class).prepareStatement("insert into effects values (?)")) {
+        ps.setInt(1, inv.newValue(Work.class).n());
+        ps.executeUpdate();
+      }
+      self[0].close();
+      closed.countDown();
+    }));
+    Notifier notifier = Notifier.create("public", List.of(ch));
+    self[0] = Fixtures.listener(db, ch).workers(1).gracePeriod(Duration.ofSeconds(30)).build();
+    inTransaction(db, c -> notifier.send(c, new Work(1)));
+    self[0].start();
+    assertThat(closed.await(10, TimeUnit.SECONDS)).as("close() returned inside the callback").isTrue();
+    await(Duration.ofSeconds(10), "its batch still committed", () -> count(db, "select count(*) from effects") == 1);
+    assertThat(self[0].isRunning()).isFalse();
+  }
+
   /** Records an effect, then (for n == 1) signals and waits for the test. */
   private static ChannelDefinition work(String name, CountDownLatch inFlight, CountDownLatch proceed) {
     return plain(name, Work.class, true, plainListener("W#on(Work,Connection)", (t, inv) -> {

@@ -10,7 +10,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
@@ -181,6 +180,9 @@ public final class Engine {
       if (!config.jdbcUrl().contains("ApplicationName=")) {
         h.addDataSourceProperty("ApplicationName", "pgpubsub-worker");
       }
+      if (!config.jdbcUrl().contains("tcpKeepAlive=")) {
+        h.addDataSourceProperty("tcpKeepAlive", "true"); // a silently dropped connection is noticed eventually
+      }
     }
     h.setMaximumPoolSize(config.workers() + 1);
     h.setAutoCommit(false);
@@ -332,15 +334,30 @@ public final class Engine {
     }
   }
 
-  /** Graceful stop; see the class comment. Idempotent; returns when everything is closed or abandoned. */
+  /**
+   * Graceful stop; see the class comment. Idempotent; returns when everything is closed or abandoned, except
+   * when called from a callback: then it returns at once and the stop completes after that callback's batch.
+   */
   public void close() {
     if (!started.get() || !closed.compareAndSet(false, true)) {
       return;
     }
-    boolean interrupted = Thread.interrupted();
     stopping = true;
     stopped.countDown();
     waiter.wakeAll();
+    Thread current = Thread.currentThread();
+    if (current == listenThread || workers.stream().anyMatch(w -> w.thread == current)) {
+      // called from a callback: the stop cannot wait for the batch it runs in, so it finishes on its own thread
+      Thread closer = new Thread(this::finishClose, "pgpubsub-close");
+      closer.setDaemon(true);
+      closer.start();
+      return;
+    }
+    finishClose();
+  }
+
+  private void finishClose() {
+    boolean interrupted = Thread.interrupted();
     long graceNanos = config.gracePeriod().toNanos();
     long deadline = System.nanoTime() + graceNanos;
     if (listenLoop != null) {
@@ -426,9 +443,5 @@ public final class Engine {
         log.debug("closing {} failed", c, e);
       }
     }
-  }
-
-  static Duration elapsed(long sinceNanos) {
-    return Duration.ofNanos(System.nanoTime() - sinceNanos);
   }
 }

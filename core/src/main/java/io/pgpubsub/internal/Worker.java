@@ -126,6 +126,8 @@ final class Worker implements Runnable {
             }
             engine.waiter.wake(); // a full batch: there may be more, let another worker help
             engine.broadcasts.runDue(); // a long backlog must not starve broadcast events
+            engine.maybeCountBacklog(c); // keeps the backlog gauge fresh while draining (every 5 s at most)
+            c.commit();
           }
         }
         if (!engine.stopping()) {

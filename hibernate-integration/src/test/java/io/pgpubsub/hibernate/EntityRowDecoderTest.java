@@ -10,6 +10,8 @@ import io.pgpubsub.hibernate.internal.EntityRowDecoder;
 import io.pgpubsub.hibernate.model.Address;
 import io.pgpubsub.hibernate.model.Animal;
 import io.pgpubsub.hibernate.model.Article;
+import io.pgpubsub.hibernate.model.Book;
+import io.pgpubsub.hibernate.model.Publisher;
 import io.pgpubsub.hibernate.model.Author;
 import io.pgpubsub.hibernate.model.Car;
 import io.pgpubsub.hibernate.model.Dimensions;
@@ -80,7 +82,9 @@ class EntityRowDecoderTest {
             Car.class,
             Truck.class,
             Animal.class,
-            Dog.class);
+            Dog.class,
+            Book.class,
+            Publisher.class);
     decoder = new EntityRowDecoder(sf.unwrap(SessionFactoryImplementor.class));
   }
 
@@ -292,6 +296,70 @@ class EntityRowDecoderTest {
     Animal animal = decoder.decode(Animal.class, row("select to_jsonb(t) from animal t"));
     assertThat(animal.id).isEqualTo(11L);
     assertThat(animal.name).isEqualTo("Rex");
+  }
+
+  @Test
+  void referencesOfEveryKind() throws Exception {
+    sf.inTransaction(
+        s -> {
+          Publisher p = new Publisher();
+          p.id = 5;
+          p.name = "Acme Press";
+          s.persist(p);
+          s.persist(new Author(21L, "Wordsworth"));
+          s.persist(new Author(22L, "Perkins"));
+          Book b = new Book();
+          b.isbn = 9780000000001L;
+          b.publisher = p;
+          b.writer = s.find(Author.class, 21L);
+          b.editor = s.find(Author.class, 22L);
+          s.persist(b);
+        });
+    Book book = decoder.decode(Book.class, row("select to_jsonb(t) from book t"));
+    // a final class cannot be proxied: a plain instance with only the id
+    assertThat(book.publisher).isExactlyInstanceOf(Publisher.class);
+    assertThat(book.publisher.id).isEqualTo(5);
+    assertThat(book.publisher.name).isNull();
+    // a foreign key to a non-primary-key column: an instance with that attribute set
+    assertThat(book.writer.getName()).isEqualTo("Wordsworth");
+    assertThat(book.writer.getId()).isNull();
+    // owning one-to-one: a detached, uninitialized proxy
+    assertThat(Hibernate.isInitialized(book.editor)).isFalse();
+    assertThat(book.editor.getId()).isEqualTo(22L);
+  }
+
+  @Test
+  void honoursTheJdbcTimeZone() throws Exception {
+    // Hibernate writes and reads a LocalDateTime through a Calendar in hibernate.jdbc.time_zone: the stored
+    // value is shifted, and the decoder must shift it back exactly as Hibernate's reader does
+    String zone = java.util.TimeZone.getDefault().getID().equals("Asia/Tokyo") ? "America/Lima" : "Asia/Tokyo";
+    try (TestDatabase other = io.pgpubsub.testing.PostgresServer.get().createDatabase("jdbc_tz");
+        SessionFactory tzf =
+            TestHibernate.build(
+                other,
+                Map.of("hibernate.jdbc.time_zone", zone, PubSubSettings.ENABLED, "false"),
+                Book.class,
+                Publisher.class,
+                Author.class)) {
+      LocalDateTime printed = LocalDateTime.parse("2026-06-30T23:30:00.123456");
+      tzf.inTransaction(
+          s -> {
+            Book b = new Book();
+            b.isbn = 1L;
+            b.printedAt = printed;
+            s.persist(b);
+          });
+      ObjectNode row;
+      try (Connection c = other.connect();
+          Statement st = c.createStatement();
+          ResultSet rs = st.executeQuery("select to_jsonb(t) from book t")) {
+        rs.next();
+        row = (ObjectNode) json.readTree(rs.getString(1));
+      }
+      assertThat(row.get("printed_at").textValue()).as("stored shifted").isNotEqualTo("2026-06-30T23:30:00.123456");
+      Book decoded = new EntityRowDecoder(tzf.unwrap(SessionFactoryImplementor.class)).decode(Book.class, row);
+      assertThat(decoded.printedAt).isEqualTo(printed);
+    }
   }
 
   @Test
