@@ -22,3 +22,12 @@ CREATE TABLE IF NOT EXISTS {{schema}}.pgpubsub_broadcast (
     created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS pgpubsub_broadcast_created ON {{schema}}.pgpubsub_broadcast (created_at);
+-- one row per listener process and channel, refreshed every 10 s: what 'pgpubsub status' shows as listeners and rate
+CREATE TABLE IF NOT EXISTS {{schema}}.pgpubsub_listener_stats (
+    listener        text             NOT NULL,
+    channel         text             NOT NULL,
+    processed       bigint           NOT NULL,
+    rate_per_second double precision NOT NULL,
+    heartbeat_at    timestamptz      NOT NULL,
+    PRIMARY KEY (listener, channel)
+);

@@ -184,10 +184,15 @@ class CliTest {
         assertThat(System.nanoTime()).as("live notifications processed in time").isLessThan(deadline);
         java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L);
       }
+      Result live = run("status", "--jdbc-url=" + url);
+      assertThat(live.out()).as("the running listener is seen").containsPattern("ticket\\s+0\\s+0\\s+0\\s+-\\s+1\\s+\\d");
       p.destroy(); // SIGTERM
       assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
       assertThat(p.exitValue()).as(java.nio.file.Files.readString(log)).isZero();
       assertThat(java.nio.file.Files.readString(log)).contains("stopping").contains("stopped");
+      assertThat(run("status", "--jdbc-url=" + url).out())
+          .as("a stopped listener removes its stats row")
+          .containsPattern("ticket\\s+0\\s+0\\s+0\\s+-\\s+0\\s+-");
     } finally {
       p.destroyForcibly();
     }

@@ -34,6 +34,7 @@ final class Dispatcher {
   static final class ChannelRuntime {
     final ChannelDefinition definition;
     final Metrics.ChannelMetrics metrics;
+    java.util.concurrent.atomic.LongAdder counter;
     private final Target[][] byOperation = new Target[4][]; // INSERT, UPDATE, DELETE, plain (null)
 
     ChannelRuntime(ChannelDefinition definition, Map<Class<?>, Object> instances, Metrics.ChannelMetrics m) {
@@ -48,6 +49,14 @@ final class Dispatcher {
           }
         }
         byOperation[i] = targets.toArray(new Target[0]);
+      }
+    }
+
+    /** Counts one processed notification (metrics and the heartbeat's counter). */
+    void processed(long lagMillis) {
+      metrics.processed(lagMillis);
+      if (counter != null) {
+        counter.increment();
       }
     }
 

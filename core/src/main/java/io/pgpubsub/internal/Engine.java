@@ -53,6 +53,7 @@ public final class Engine {
   final Waiter waiter = new Waiter();
   final Broadcasts broadcasts;
   final RecoveryProgress progress;
+  final Heartbeat heartbeat;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -78,6 +79,7 @@ public final class Engine {
     this.metrics = Metrics.create(config.meterRegistry(), name, config.channelNames());
     this.broadcasts = new Broadcasts(this);
     this.progress = new RecoveryProgress(name);
+    this.heartbeat = new Heartbeat(name, config.schema(), config.channelNames());
   }
 
   public String name() {
@@ -110,6 +112,7 @@ public final class Engine {
           NotificationTable.install(c, config.schema());
         }
         checkTables(c);
+        heartbeat.start(c);
         if (config.recoverOnStart()) {
           watermark = 0;
           progress.begin(countBacklog(c));
@@ -130,6 +133,12 @@ public final class Engine {
               config.rowDecoder(),
               config.transactionResources(),
               metrics);
+      for (String channel : config.channelNames()) {
+        Dispatcher.ChannelRuntime runtime = dispatcher.channel(channel);
+        if (runtime != null) {
+          runtime.counter = heartbeat.counter(channel);
+        }
+      }
       listen = openListenConnection();
       listenLoop = new ListenLoop(this, listen);
       listenLoop.listen(listen); // fail fast: LISTEN works before we report success
@@ -398,6 +407,14 @@ public final class Engine {
   }
 
   private void shutdownResources() {
+    if (pool != null) {
+      try (Connection c = pool.getConnection()) {
+        c.setAutoCommit(true);
+        heartbeat.remove(c);
+      } catch (SQLException | RuntimeException e) {
+        log.debug("[{}] could not remove this listener's stats rows: {}", name, e.toString());
+      }
+    }
     if (ownPool != null) {
       ownPool.close();
     }

@@ -29,7 +29,9 @@ import java.util.List;
  * SKIP LOCKED}, without removing them), each notification runs under its own savepoint, successes are
  * removed, and each failure is rolled back to its savepoint and recorded (attempts, next_attempt_at,
  * last_error, or dead_at once attempts are exhausted; undecodable payloads are dead at once), all in one
- * transaction. So a callback of a batch that hit a failure may be invoked once more; its database work still
+ * transaction. The notification that failed on the fast path is not run again in safe mode (its failure is
+ * recorded at once), so a failing callback runs once per attempt; its batch mates that had already run are
+ * invoked once more; their database work still
  * commits at most once, and external side effects are at-least-once, as documented. If even the safe-mode
  * commit fails, each notification is run in a transaction of its own.
  */
@@ -127,12 +129,14 @@ final class Worker implements Runnable {
             engine.waiter.wake(); // a full batch: there may be more, let another worker help
             engine.broadcasts.runDue(); // a long backlog must not starve broadcast events
             engine.maybeCountBacklog(c); // keeps the backlog gauge fresh while draining (every 5 s at most)
+            engine.heartbeat.maybePublish(c);
             c.commit();
           }
         }
         if (!engine.stopping()) {
           engine.maybeCountBacklog(c);
           engine.maybePurgeBroadcasts(c);
+          engine.heartbeat.maybePublish(c);
           c.commit();
         }
       } finally {
@@ -163,10 +167,13 @@ final class Worker implements Runnable {
       return 0;
     }
     rows.sort(BY_ID); // RETURNING order is not guaranteed: oldest first
+    ClaimedRow running = null; // the row whose callbacks run; null once all ran (then the commit failed)
     try {
       for (int i = 0; i < n; i++) {
-        engine.dispatcher.dispatch(rows.get(i), c, guarded);
+        running = rows.get(i);
+        engine.dispatcher.dispatch(running, c, guarded);
       }
+      running = null;
       c.commit();
     } catch (Throwable t) {
       rollbackOrThrow(c, t);
@@ -182,13 +189,13 @@ final class Worker implements Runnable {
           engine.name,
           n,
           String.valueOf(t));
-      safeMode(c, ids(rows));
+      safeMode(c, ids(rows), running, t);
       return n;
     }
     long now = System.currentTimeMillis();
     for (int i = 0; i < n; i++) {
       ClaimedRow r = rows.get(i);
-      engine.dispatcher.channel(r.channel()).metrics.processed(now - r.createdAt().toEpochMilli());
+      engine.dispatcher.channel(r.channel()).processed(now - r.createdAt().toEpochMilli());
     }
     engine.progress.processed(n);
     return n;
@@ -217,7 +224,12 @@ final class Worker implements Runnable {
     }
   }
 
-  private void safeMode(Connection c, Long[] ids) throws SQLException {
+  /**
+   * @param failed the row whose callback failed on the fast path, or null (the commit failed): its failure is
+   *     recorded without running it again, so a failing callback runs once per attempt
+   * @param failure what it failed with
+   */
+  private void safeMode(Connection c, Long[] ids, ClaimedRow failed, Throwable failure) throws SQLException {
     List<ClaimedRow> locked = new ArrayList<>(ids.length);
     try (PreparedStatement ps = c.prepareStatement(engine.sql.lockIds)) {
       ps.setArray(1, c.createArrayOf("bigint", ids));
@@ -232,6 +244,10 @@ final class Worker implements Runnable {
     for (ClaimedRow row : locked) {
       if (engine.stopping()) {
         break; // untouched rows are released unchanged by the commit below
+      }
+      if (failed != null && row.id() == failed.id() && row.attempts() == failed.attempts()) {
+        after.add(recordFailure(c, row, failure));
+        continue;
       }
       Savepoint sp = c.setSavepoint();
       try {
@@ -270,7 +286,7 @@ final class Worker implements Runnable {
     long now = System.currentTimeMillis();
     for (ClaimedRow r : locked) {
       if (succeeded.contains(r.id())) {
-        engine.dispatcher.channel(r.channel()).metrics.processed(now - r.createdAt().toEpochMilli());
+        engine.dispatcher.channel(r.channel()).processed(now - r.createdAt().toEpochMilli());
       }
     }
     engine.progress.processed(succeeded.size());
@@ -318,7 +334,7 @@ final class Worker implements Runnable {
           ps.executeUpdate();
         }
         c.commit();
-        engine.dispatcher.channel(fresh.channel()).metrics.processed(
+        engine.dispatcher.channel(fresh.channel()).processed(
             System.currentTimeMillis() - fresh.createdAt().toEpochMilli());
       } catch (Throwable t) {
         rollbackOrThrow(c, t);

@@ -1,0 +1,115 @@
+package io.pgpubsub.internal;
+
+import java.lang.management.ManagementFactory;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Publishes, every {@value #INTERVAL_SECONDS} s, how many notifications this listener processed per channel
+ * and at what rate, into {@code pgpubsub_listener_stats}, one row per listener process and channel (no row is
+ * shared, so listeners never wait for each other). {@code pgpubsub status} reads it. Rows of listeners gone
+ * for a day are deleted; a listener deletes its own rows when it stops. Switched off when the table does not
+ * exist (a schema installed by an older version).
+ */
+final class Heartbeat {
+
+  static final long INTERVAL_SECONDS = 10;
+
+  private final String listener;
+  private final String table;
+  private final List<String> channels;
+  private final LongAdder[] processed;
+  private final long[] lastCount;
+  private final AtomicLong next = new AtomicLong();
+  private long lastNanos;
+  private volatile boolean enabled;
+
+  Heartbeat(String listenerName, String schema, List<String> channels) {
+    this.listener = listenerName + "@" + ManagementFactory.getRuntimeMXBean().getName();
+    this.table = schema + ".pgpubsub_listener_stats";
+    this.channels = List.copyOf(channels);
+    this.processed = new LongAdder[channels.size()];
+    for (int i = 0; i < processed.length; i++) {
+      processed[i] = new LongAdder();
+    }
+    this.lastCount = new long[channels.size()];
+  }
+
+  /** The counter of {@code channel}, for the dispatcher to increment; null when not served. */
+  LongAdder counter(String channel) {
+    int i = channels.indexOf(channel);
+    return i < 0 ? null : processed[i];
+  }
+
+  /** Enables the heartbeat when the stats table exists (checked once at start). */
+  void start(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+      ps.setString(1, table);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        enabled = rs.getBoolean(1);
+      }
+    }
+    lastNanos = System.nanoTime();
+    next.set(lastNanos); // publish at the first opportunity, so 'status' sees the listener at once
+  }
+
+  /** Publishes when due, inside the caller's transaction (which the caller commits). */
+  void maybePublish(Connection c) throws SQLException {
+    long now = System.nanoTime();
+    long due = next.get();
+    if (!enabled || now - due < 0 || !next.compareAndSet(due, now + TimeUnit.SECONDS.toNanos(INTERVAL_SECONDS))) {
+      return;
+    }
+    double seconds = Math.max(1e-3, (now - lastNanos) / 1e9);
+    lastNanos = now;
+    Long[] counts = new Long[channels.size()];
+    Double[] rates = new Double[channels.size()];
+    for (int i = 0; i < counts.length; i++) {
+      long total = processed[i].sum();
+      counts[i] = total;
+      rates[i] = (total - lastCount[i]) / seconds;
+      lastCount[i] = total;
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO "
+                + table
+                + " (listener, channel, processed, rate_per_second, heartbeat_at)"
+                + " SELECT ?, t.channel, t.processed, t.rate, now()"
+                + " FROM unnest(?::text[], ?::bigint[], ?::float8[]) AS t(channel, processed, rate)"
+                + " ON CONFLICT (listener, channel) DO UPDATE SET processed = EXCLUDED.processed,"
+                + " rate_per_second = EXCLUDED.rate_per_second, heartbeat_at = EXCLUDED.heartbeat_at")) {
+      ps.setString(1, listener);
+      ps.setArray(2, c.createArrayOf("text", channels.toArray()));
+      ps.setArray(3, c.createArrayOf("bigint", counts));
+      ps.setArray(4, c.createArrayOf("float8", rates));
+      ps.executeUpdate();
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement("DELETE FROM " + table + " WHERE heartbeat_at < now() - interval '1 day'")) {
+      ps.executeUpdate();
+    }
+  }
+
+  /** Removes this listener's rows (best effort, at stop). */
+  void remove(Connection c) throws SQLException {
+    if (!enabled) {
+      return;
+    }
+    try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE listener = ?")) {
+      ps.setString(1, listener);
+      ps.executeUpdate();
+    }
+  }
+
+  String listener() {
+    return listener;
+  }
+}
