@@ -93,6 +93,17 @@ public final class DeadLetters {
     return update("DELETE FROM " + table + " WHERE dead_at IS NOT NULL AND channel = ?", channel);
   }
 
+  /** Makes every dead notification, of every channel, ready again. @return how many */
+  public int retryAll() throws SQLException {
+    return retry("TRUE", null);
+  }
+
+  /** Deletes every dead notification, of every channel. @return how many */
+  public int purgeAll() throws SQLException {
+    return update("DELETE FROM " + table + " WHERE dead_at IS NOT NULL", null);
+  }
+
+  /** @param arg the one bind parameter of {@code where}, or null when it has none */
   private int retry(String where, Object arg) throws SQLException {
     String sql =
         "WITH r AS (UPDATE "
@@ -105,7 +116,9 @@ public final class DeadLetters {
     return inTransaction(
         c -> {
           try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setObject(1, arg);
+            if (arg != null) {
+              ps.setObject(1, arg);
+            }
             try (ResultSet rs = ps.executeQuery()) {
               rs.next();
               return rs.getInt(1);
@@ -118,7 +131,9 @@ public final class DeadLetters {
     return inTransaction(
         c -> {
           try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setObject(1, arg);
+            if (arg != null) {
+              ps.setObject(1, arg);
+            }
             return ps.executeUpdate();
           }
         });

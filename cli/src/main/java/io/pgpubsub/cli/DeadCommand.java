@@ -97,37 +97,41 @@ final class DeadCommand implements Runnable {
     }
   }
 
-  @Command(name = "retry", mixinStandardHelpOptions = true, description = "Makes dead notifications ready again, with a fresh attempt count.")
-  static final class Retry implements Callable<Integer> {
+  /** retry and purge: the same selection, a different action. */
+  abstract static class Change implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin DatabaseOptions db;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Selection selection;
 
+    private final boolean retry;
+    private final String done;
+
+    Change(boolean retry, String done) {
+      this.retry = retry;
+      this.done = done;
+    }
+
     @Override
     public Integer call() throws SQLException {
-      DeadLetters dead = deadLetters(db);
-      long n = apply(selection, dead, true);
-      spec.commandLine().getOut().println("retrying " + n + " notification(s)");
+      long n = apply(selection, deadLetters(db), retry);
+      spec.commandLine().getOut().println(done + " " + n + " notification(s)");
       return ExitCode.OK;
     }
   }
 
+  @Command(name = "retry", mixinStandardHelpOptions = true, description = "Makes dead notifications ready again, with a fresh attempt count.")
+  static final class Retry extends Change {
+    Retry() {
+      super(true, "retrying");
+    }
+  }
+
   @Command(name = "purge", mixinStandardHelpOptions = true, description = "Deletes dead notifications for good.")
-  static final class Purge implements Callable<Integer> {
-    @Spec CommandSpec spec;
-    @Mixin DatabaseOptions db;
-
-    @ArgGroup(exclusive = true, multiplicity = "1")
-    Selection selection;
-
-    @Override
-    public Integer call() throws SQLException {
-      DeadLetters dead = deadLetters(db);
-      long n = apply(selection, dead, false);
-      spec.commandLine().getOut().println("purged " + n + " notification(s)");
-      return ExitCode.OK;
+  static final class Purge extends Change {
+    Purge() {
+      super(false, "purged");
     }
   }
 
@@ -141,7 +145,9 @@ final class DeadCommand implements Runnable {
       }
       return n;
     }
-    String channel = s.all ? null : s.channel;
-    return retry ? dead.retryAll(channel) : dead.purgeAll(channel);
+    if (s.all) {
+      return retry ? dead.retryAll() : dead.purgeAll();
+    }
+    return retry ? dead.retryAll(s.channel) : dead.purgeAll(s.channel);
   }
 }

@@ -153,6 +153,10 @@ class CliTest {
     // it fails again and is dead again; then purge removes it for good
     assertThat(run("listen", "--jdbc-url=" + url, "--drain", "--max-attempts=1", "--log-level=error").code()).isZero();
     assertThat(count(db, "select count(*) from pgpubsub_notification where dead_at is not null")).isOne();
+    assertThat(run("dead", "retry", "--jdbc-url=" + url, "--all").out()).contains("retrying 1 notification(s)");
+    assertThat(run("listen", "--jdbc-url=" + url, "--drain", "--max-attempts=1", "--log-level=error").code()).isZero();
+    Result both = run("dead", "purge", "--jdbc-url=" + url, "--all", "--channel=ticket");
+    assertThat(both.code()).as("--all and --channel exclude each other").isEqualTo(ExitCode.USAGE);
     Result purge = run("dead", "purge", "--jdbc-url=" + url, "--channel=ticket");
     assertThat(purge.out()).contains("purged 1 notification(s)");
     assertThat(count(db, "select count(*) from pgpubsub_notification")).isZero();

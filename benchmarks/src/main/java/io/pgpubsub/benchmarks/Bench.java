@@ -1,0 +1,344 @@
+package io.pgpubsub.benchmarks;
+
+import io.pgpubsub.benchmarks.Report.Row;
+import io.pgpubsub.benchmarks.Report.Verdict;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * The benchmark: every workload of issue 7 on one PostgreSQL, the library side by side with the plain-JDBC
+ * baseline, printed as a table and written as CSV, Markdown and SVG. See the README, "Performance".
+ *
+ * <pre>
+ * --quick                 small sizes (a minute or two), for trying things out
+ * --jdbc-url=URL          a PostgreSQL to use (default: PGPUBSUB_JDBC_URL, else an embedded PostgreSQL 17)
+ * --workloads=LIST        any of write,drain,live (default: all; drain includes scale-out)
+ * --impls=LIST            library implementations to measure (default: all available)
+ * --backlog=N             drain backlog (default 200,000; quick 20,000)
+ * --processes=LIST        listener processes for the drain (default 1,2,4)
+ * --live-seconds=S        measured window of each live run (default 15; quick 4), after --warmup-seconds
+ * --rate=R                offered load of the fixed-rate live runs, rows/s (default 500)
+ * --writers=N             concurrent writers (default 8)
+ * --single-rows=N         rows of the one-row-transaction write test (default 40,000; quick 4,000)
+ * --bulk-rows=N           rows of the one-transaction write test (default 10,000)
+ * --workers=N --batch=N   listener worker threads and claim batch size, both sides (default 2, 200: the library defaults)
+ * --jfr                   record every child JVM with Java Flight Recorder (target/benchmark/jfr/)
+ * --out=DIR               where results go (default target); files land in DIR/benchmark/
+ * </pre>
+ */
+public final class Bench {
+
+  private Bench() {}
+
+  public static void main(String[] argv) throws Exception {
+    Args a = Args.parse(argv);
+    boolean quick = a.flag("quick");
+    Set<String> workloads = list(a.get("workloads", "write,drain,live"));
+    int backlog = a.getInt("backlog", quick ? 20_000 : 200_000);
+    List<Integer> processes =
+        list(a.get("processes", "1,2,4")).stream().map(Integer::parseInt).sorted().collect(Collectors.toList());
+    double liveSeconds = a.getDouble("live-seconds", quick ? 4 : 15);
+    double warmup = a.getDouble("warmup-seconds", quick ? 1 : 3);
+    double rate = a.getDouble("rate", 500);
+    int writers = a.getInt("writers", 8);
+    int singleRows = a.getInt("single-rows", quick ? 4_000 : 40_000);
+    int bulkRows = a.getInt("bulk-rows", 10_000);
+    int rounds = a.getInt("rounds", quick ? 2 : 3);
+    int workers = a.getInt("workers", 2);
+    int batch = a.getInt("batch", 200);
+    // the first is the primary (every workload); the others get the single-process drain and the first live run
+    List<Consumer.Impl> libraries = new ArrayList<>();
+    for (String id : a.get("impls", libraryIds()).split(",")) {
+      if (!id.isBlank()) {
+        libraries.add(Consumer.Impl.of(id.trim()));
+      }
+    }
+    Path out = Path.of(a.get("out", "target")).resolve("benchmark");
+    Path jfr = a.flag("jfr") ? Files.createDirectories(out.resolve("jfr")) : null;
+
+    Report report = new Report();
+    try (BenchDatabase db = BenchDatabase.open(a.get("jdbc-url", null))) {
+      db.install();
+      Map<String, String> machine = machine(db);
+      String subtitle =
+          String.format(
+              Locale.ROOT,
+              "%s cores, %s RAM, PostgreSQL %s (%s, synchronous_commit=%s), Java %s; %s; listener: %d workers, batch %d",
+              machine.get("cores"),
+              machine.get("memory"),
+              machine.get("server_version"),
+              db.embedded() ? "embedded" : "given URL",
+              machine.get("synchronous_commit"),
+              machine.get("java"),
+              quick ? "--quick sizes" : "full sizes",
+              workers,
+              batch);
+      System.out.println("pgpubsub benchmark: " + subtitle);
+      machine.forEach((k, v) -> System.out.println("  " + k + ": " + v));
+
+      if (workloads.contains("write")) {
+        write(new WriteOverhead(db), report, writers, singleRows, bulkRows, rounds);
+      }
+      if (workloads.contains("drain")) {
+        drain(new Drain(db, workers, batch, jfr), report, libraries, processes, backlog);
+      }
+      if (workloads.contains("live")) {
+        live(new Live(db, writers, liveSeconds, warmup, workers, batch, jfr), report, libraries, rate);
+      }
+      report.note("ratio = library / baseline (write overhead: with trigger / without trigger).");
+      System.out.println();
+      System.out.print(report.text());
+      report.write(out, "pgpubsub benchmark", subtitle);
+      System.out.println();
+      System.out.println("written: " + out.resolve("results.csv") + ", results.md, results.svg");
+    }
+  }
+
+  private static String libraryIds() {
+    return Arrays.stream(Consumer.Impl.values())
+        .filter(i -> i.library)
+        .map(i -> i.id)
+        .collect(Collectors.joining(","));
+  }
+
+  private static void write(
+      WriteOverhead w, Report report, int writers, int singleRows, int bulkRows, int rounds) throws Exception {
+    System.out.printf(Locale.ROOT, "write overhead: %,d one-row transactions over %d writers ...%n", singleRows, writers);
+    WriteOverhead.Result single = w.singleRow(writers, singleRows, rounds);
+    print("  with trigger %,.0f rows/s, without %,.0f rows/s: %.2fx", single.withTrigger(), single.withoutTrigger(), single.ratio());
+    report.add(
+        new Row(
+            "write, 1-row tx, " + writers + " writers",
+            "inserts/s, trigger vs none",
+            "/s",
+            single.withTrigger(),
+            single.withoutTrigger(),
+            ">= 0.90x",
+            Verdict.of(single.ratio() >= 0.9)));
+    System.out.printf(Locale.ROOT, "write overhead: one %,d-row transaction ...%n", bulkRows);
+    WriteOverhead.Result bulk = w.bulk(bulkRows, Math.max(rounds, 3));
+    print("  with trigger %,.0f rows/s, without %,.0f rows/s: %.2fx", bulk.withTrigger(), bulk.withoutTrigger(), bulk.ratio());
+    report.add(
+        new Row(
+            String.format(Locale.ROOT, "write, one %,d-row tx", bulkRows),
+            "inserts/s, trigger vs none",
+            "/s",
+            bulk.withTrigger(),
+            bulk.withoutTrigger(),
+            ">= 0.60x",
+            Verdict.of(bulk.ratio() >= 0.6)));
+  }
+
+  private static void drain(
+      Drain drain, Report report, List<Consumer.Impl> libraries, List<Integer> processes, int backlog)
+      throws Exception {
+    Map<String, Drain.Result> results = new LinkedHashMap<>();
+    for (int p : processes) {
+      List<Consumer.Impl> impls = new ArrayList<>();
+      impls.add(Consumer.Impl.BASELINE);
+      impls.addAll(p == 1 ? libraries : libraries.subList(0, 1));
+      for (Consumer.Impl impl : impls) {
+        System.out.printf(Locale.ROOT, "drain: %,d notifications, %s, %d listener process(es) ...%n", backlog, impl, p);
+        Drain.Result r = drain.run(impl, p, backlog);
+        print(
+            "  %,.0f notifications/s (%.2f s); heap: peak used %.0f MB, peak after GC %.0f MB, max %.0f MB",
+            r.perSecond(),
+            r.seconds(),
+            mb(r.peakUsedBytes()),
+            mb(r.peakAfterGcBytes()),
+            mb(r.maxHeapBytes()));
+        results.put(impl + "/" + p, r);
+      }
+    }
+    String size = String.format(Locale.ROOT, "%,d", backlog);
+    Drain.Result base1 = results.get(Consumer.Impl.BASELINE + "/1");
+    for (Consumer.Impl lib : libraries) {
+      Drain.Result one = results.get(lib + "/1");
+      if (one == null || base1 == null) {
+        continue;
+      }
+      report.add(
+          new Row(
+              "drain " + size + ", 1 process [" + lib + "]",
+              "notifications/s",
+              "/s",
+              one.perSecond(),
+              base1.perSecond(),
+              ">= 20,000/s and >= 0.70x",
+              Verdict.of(one.perSecond() >= 20_000 && one.perSecond() / base1.perSecond() >= 0.7)));
+      report.add(
+          new Row(
+              "drain " + size + ", 1 process [" + lib + "]",
+              "peak heap used (" + Drain.HEAP + ")",
+              "MB",
+              mb(one.peakUsedBytes()),
+              mb(base1.peakUsedBytes()),
+              "runs in -Xmx256m",
+              Verdict.of(one.maxHeapBytes() <= 256L * 1024 * 1024)));
+      report.add(
+          new Row(
+              "drain " + size + ", 1 process [" + lib + "]",
+              "peak heap after GC",
+              "MB",
+              mb(one.peakAfterGcBytes()),
+              mb(base1.peakAfterGcBytes()),
+              "",
+              Verdict.NONE));
+    }
+    Consumer.Impl lib = libraries.get(0);
+    Drain.Result lib1 = results.get(lib + "/1");
+    for (int p : processes) {
+      if (p == 1) {
+        continue;
+      }
+      Drain.Result l = results.get(lib + "/" + p);
+      Drain.Result b = results.get(Consumer.Impl.BASELINE + "/" + p);
+      boolean target = p == 2 && lib1 != null;
+      report.add(
+          new Row(
+              "scale-out " + size + ", " + p + " processes [" + lib + "]",
+              "notifications/s",
+              "/s",
+              l.perSecond(),
+              b.perSecond(),
+              target ? String.format(Locale.ROOT, "> 1 process (%,.0f/s)", lib1.perSecond()) : "",
+              target ? Verdict.of(l.perSecond() > lib1.perSecond()) : Verdict.NONE));
+    }
+  }
+
+  private static void live(Live live, Report report, List<Consumer.Impl> libraries, double rate) throws Exception {
+    boolean first = true;
+    for (int rowsPerTx : new int[] {1, 100}) {
+      for (double offered : new double[] {rate, 0}) {
+        String name =
+            String.format(
+                Locale.ROOT,
+                "live, %s, %s",
+                rowsPerTx == 1 ? "1 row/tx" : rowsPerTx + " rows/tx",
+                offered > 0 ? String.format(Locale.ROOT, "%,.0f rows/s", offered) : "full speed");
+        Live.Result base = live(live, Consumer.Impl.BASELINE, rowsPerTx, offered, name);
+        for (Consumer.Impl lib : first ? libraries : libraries.subList(0, 1)) {
+          Live.Result r = live(live, lib, rowsPerTx, offered, name);
+          String w = name + " [" + lib + "]";
+          boolean keptUp = r.e2eRate() >= 0.95 * r.writerRate();
+          report.add(
+              new Row(
+                  w,
+                  "end-to-end rate",
+                  "/s",
+                  r.e2eRate(),
+                  base.e2eRate(),
+                  String.format(
+                      Locale.ROOT,
+                      ">= 0.95x writers (%,.0f/s); backlog %,d at end, %,d max",
+                      r.writerRate(),
+                      r.backlogEnd(),
+                      r.maxBacklog()),
+                  Verdict.of(keptUp)));
+          boolean fixed = offered > 0;
+          report.add(new Row(w, "latency p50", "ms", r.p50(), base.p50(), fixed ? "<= 5 ms" : "", fixed ? Verdict.of(r.p50() <= 5) : Verdict.NONE));
+          report.add(new Row(w, "latency p90", "ms", r.p90(), base.p90(), "", Verdict.NONE));
+          report.add(new Row(w, "latency p99", "ms", r.p99(), base.p99(), fixed ? "<= 25 ms" : "", fixed ? Verdict.of(r.p99() <= 25) : Verdict.NONE));
+          report.add(new Row(w, "latency max", "ms", r.max(), base.max(), "", Verdict.NONE));
+        }
+        first = false;
+      }
+    }
+  }
+
+  private static Live.Result live(Live live, Consumer.Impl impl, int rowsPerTx, double offered, String name)
+      throws Exception {
+    System.out.println(name + ", " + impl + " ...");
+    Live.Result r = live.run(impl, rowsPerTx, offered);
+    print(
+        "  writers %,.0f rows/s, end-to-end %,.0f rows/s, backlog at end %,d (max %,d), tail %.0f ms;"
+            + " latency p50 %.2f p90 %.2f p99 %.2f max %.1f ms (%,d rows)",
+        r.writerRate(),
+        r.e2eRate(),
+        r.backlogEnd(),
+        r.maxBacklog(),
+        r.tailMs(),
+        r.p50(),
+        r.p90(),
+        r.p99(),
+        r.max(),
+        r.samples());
+    return r;
+  }
+
+  private static Set<String> list(String csv) {
+    Set<String> s = new TreeSet<>();
+    for (String part : csv.split(",")) {
+      if (!part.isBlank()) {
+        s.add(part.trim());
+      }
+    }
+    return s;
+  }
+
+  private static double mb(long bytes) {
+    return bytes / (1024.0 * 1024.0);
+  }
+
+  private static void print(String format, Object... args) {
+    System.out.println(String.format(Locale.ROOT, format, args));
+  }
+
+  /** Cores, memory, CPU, Java, and the server's version and settings. */
+  static Map<String, String> machine(BenchDatabase db) throws Exception {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("cores", String.valueOf(Runtime.getRuntime().availableProcessors()));
+    m.put("memory", meminfo());
+    m.put("cpu", cpu());
+    m.put("java", System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")");
+    m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+    m.putAll(db.settings());
+    m.put("load average at start", loadAverage());
+    return m;
+  }
+
+  private static String meminfo() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+        if (line.startsWith("MemTotal:")) {
+          long kb = Long.parseLong(line.replaceAll("[^0-9]", ""));
+          return String.format(Locale.ROOT, "%.0f GB", kb / 1024.0 / 1024.0);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux
+    }
+    return "?";
+  }
+
+  private static String cpu() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+        if (line.startsWith("model name")) {
+          return line.substring(line.indexOf(':') + 1).trim();
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux
+    }
+    return "?";
+  }
+
+  private static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).trim();
+    } catch (IOException | RuntimeException e) {
+      return "?";
+    }
+  }
+}

@@ -1,0 +1,133 @@
+package io.pgpubsub.benchmarks;
+
+import io.pgpubsub.NotificationTable;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The benchmark's PostgreSQL: the JDBC URL in {@code PGPUBSUB_JDBC_URL} (or {@code --jdbc-url=...}) when
+ * given, otherwise an embedded PostgreSQL 17 started for the run and stopped at its end. Also the schema
+ * (notification table, the entity's table, the generated trigger) and the per-run resets.
+ */
+final class BenchDatabase implements AutoCloseable {
+
+  static final String URL_ENV = "PGPUBSUB_JDBC_URL";
+
+  private final EmbeddedPostgres embedded;
+  private final String jdbcUrl;
+
+  BenchDatabase(EmbeddedPostgres embedded, String jdbcUrl) {
+    this.embedded = embedded;
+    this.jdbcUrl = jdbcUrl;
+  }
+
+  static BenchDatabase open(String url) throws IOException {
+    if (url == null || url.isBlank()) {
+      url = System.getenv(URL_ENV);
+    }
+    if (url != null && !url.isBlank()) {
+      return new BenchDatabase(null, url);
+    }
+    EmbeddedPostgres pg = EmbeddedPostgres.builder().start();
+    return new BenchDatabase(pg, pg.getJdbcUrl("postgres", "postgres"));
+  }
+
+  String jdbcUrl() {
+    return jdbcUrl;
+  }
+
+  boolean embedded() {
+    return embedded != null;
+  }
+
+  Connection connect() throws SQLException {
+    return DriverManager.getConnection(jdbcUrl);
+  }
+
+  /** Notification table, the entity's table and its generated trigger (idempotent). */
+  void install() throws SQLException {
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
+      NotificationTable.install(c, NotificationTable.DEFAULT_SCHEMA);
+      s.execute(BenchEvent.TABLE_DDL);
+      s.execute(BenchChannel.triggerDdl());
+    }
+  }
+
+  /** Empties both tables (identity restarted) and enables the trigger. */
+  void reset() throws SQLException {
+    execute(
+        "TRUNCATE public.bench_event, public.pgpubsub_notification RESTART IDENTITY",
+        "ALTER TABLE public.bench_event ENABLE TRIGGER USER");
+  }
+
+  void trigger(boolean enabled) throws SQLException {
+    execute("ALTER TABLE public.bench_event " + (enabled ? "ENABLE" : "DISABLE") + " TRIGGER USER");
+  }
+
+  /**
+   * Stores a backlog of {@code n} notifications the way an application would: {@code n} inserted rows (seq
+   * 1..n) whose trigger stores one notification each; then VACUUM ANALYZE so that every run starts from the
+   * same clean table with fresh statistics.
+   */
+  void backlog(int n) throws SQLException {
+    reset();
+    execute(
+        "INSERT INTO public.bench_event (seq, writer, note)"
+            + " SELECT g, 0, " + Writers.NOTE_SQL + " FROM generate_series(1, " + n + ") g",
+        "VACUUM ANALYZE public.pgpubsub_notification",
+        "VACUUM ANALYZE public.bench_event");
+    long stored = count("SELECT count(*) FROM public.pgpubsub_notification WHERE channel = 'bench_event'");
+    if (stored != n) {
+      throw new IllegalStateException("backlog: expected " + n + " notifications, found " + stored);
+    }
+  }
+
+  long count(String sql) throws SQLException {
+    try (Connection c = connect();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  void execute(String... sql) throws SQLException {
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
+      for (String q : sql) {
+        s.execute(q);
+      }
+    }
+  }
+
+  /** Server version and the settings that move the figures most. */
+  Map<String, String> settings() throws SQLException {
+    Map<String, String> m = new LinkedHashMap<>();
+    try (Connection c = connect();
+        Statement s = c.createStatement()) {
+      for (String name :
+          new String[] {"server_version", "synchronous_commit", "fsync", "shared_buffers", "max_connections"}) {
+        try (ResultSet rs = s.executeQuery("SHOW " + name)) {
+          rs.next();
+          m.put(name, rs.getString(1));
+        }
+      }
+    }
+    return m;
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (embedded != null) {
+      embedded.close();
+    }
+  }
+}

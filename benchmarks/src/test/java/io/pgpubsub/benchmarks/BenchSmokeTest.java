@@ -1,0 +1,77 @@
+package io.pgpubsub.benchmarks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgpubsub.benchmarks.Report.Row;
+import io.pgpubsub.benchmarks.Report.Verdict;
+import io.pgpubsub.testing.PostgresExtension.PostgresTest;
+import io.pgpubsub.testing.TestDatabase;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every workload at a tiny size, against the test database: keeps the benchmark code honest (each run checks
+ * that every row was called back exactly once and that the notification table ends empty). Times nothing.
+ */
+@PostgresTest
+@Timeout(180)
+class BenchSmokeTest {
+
+  private static BenchDatabase db;
+
+  @BeforeAll
+  static void schema(TestDatabase test) throws Exception {
+    db = new BenchDatabase(null, test.jdbcUrlWithCredentials());
+    db.install();
+  }
+
+  @Test
+  void writeOverheadWritesEveryRowWithAndWithoutTheTrigger() throws Exception {
+    WriteOverhead w = new WriteOverhead(db);
+    WriteOverhead.Result single = w.singleRow(2, 40, 1);
+    WriteOverhead.Result bulk = w.bulk(50, 1);
+    assertThat(single.withTrigger()).isPositive();
+    assertThat(single.withoutTrigger()).isPositive();
+    assertThat(bulk.ratio()).isPositive();
+  }
+
+  @Test
+  void drainProcessesTheBacklogExactlyOnceWithOneOrSeveralProcesses() throws Exception {
+    Drain drain = new Drain(db, 2, 50, null);
+    Drain.Result library = drain.run(Consumer.Impl.LIBRARY_HIBERNATE, 1, 300);
+    Drain.Result baseline = drain.run(Consumer.Impl.BASELINE, 2, 300);
+    assertThat(library.notifications()).isEqualTo(300);
+    assertThat(library.seconds()).isPositive();
+    assertThat(library.maxHeapBytes()).isLessThanOrEqualTo(256L * 1024 * 1024);
+    assertThat(baseline.processes()).isEqualTo(2);
+    assertThat(db.count("SELECT count(*) FROM public.pgpubsub_notification")).isZero();
+  }
+
+  @Test
+  void liveRunsCallBackEveryCommittedRow() throws Exception {
+    Live live = new Live(db, 2, 0.6, 0.2, 2, 50, null);
+    Live.Result fixed = live.run(Consumer.Impl.LIBRARY_CORE, 1, 100);
+    Live.Result full = live.run(Consumer.Impl.BASELINE, 10, 0);
+    assertThat(fixed.samples()).isPositive();
+    assertThat(fixed.p50()).isLessThanOrEqualTo(fixed.max());
+    assertThat(full.writerRate()).isPositive();
+  }
+
+  @Test
+  void reportWritesCsvMarkdownAndSvg(@TempDir Path dir) throws Exception {
+    Report report = new Report();
+    report.add(new Row("drain 10", "notifications/s", "/s", 900, 1000, ">= 0.70x", Verdict.PASS));
+    report.add(new Row("live", "latency p50", "ms", 2.5, 2.0, "<= 5 ms", Verdict.PASS));
+    report.write(dir, "title", "machine");
+    assertThat(Files.readString(dir.resolve("results.csv")))
+        .contains("workload,metric,unit,library,baseline,ratio,target,result")
+        .contains("drain 10,notifications/s,/s,900.0000,1000.0000,0.9000,>= 0.70x,pass");
+    assertThat(Files.readString(dir.resolve("results.svg"))).startsWith("<svg").contains("0.90");
+    assertThat(Files.readString(dir.resolve("results.md"))).contains("| drain 10: notifications/s | 900/s | 1,000/s | 0.90 |");
+    assertThat(report.text()).contains("latency p50");
+  }
+}
