@@ -245,6 +245,8 @@ public final class Demo {
             + dead.lastError().lines().findFirst().orElse(""));
         check(a.deadLetters().purge(dead.id()), "purged");
         System.out.println("   an operator purged it (or retries it: DeadLetters.retry / 'pgpubsub dead retry')");
+        await("the last status changes are processed too",
+            () -> count("select count(*) from pgpubsub_notification") == 0 ? 1 : 0, 1);
       }
     }
     say("Both listeners stopped gracefully: in-flight callbacks finished, connections closed.");
