@@ -28,6 +28,8 @@ import java.util.stream.Collectors;
  * --processes=LIST        listener processes for the drain (default 1,2,4)
  * --live-seconds=S        measured window of each live run (default 15; quick 4), after --warmup-seconds
  * --rate=R                offered load of the fixed-rate live runs, rows/s (default 500)
+ * --live-loads=LIST       which live runs: any of fixed,full (default: both)
+ * --live-rows-per-tx=LIST rows per writer transaction of the live runs (default 1,100)
  * --writers=N             concurrent writers (default 8)
  * --single-rows=N         rows of the one-row-transaction write test (default 40,000; quick 4,000)
  * --bulk-rows=N           rows of the one-transaction write test (default 10,000)
@@ -93,7 +95,17 @@ public final class Bench {
         drain(new Drain(db, workers, batch, jfr), report, libraries, processes, backlog);
       }
       if (workloads.contains("live")) {
-        live(new Live(db, writers, liveSeconds, warmup, workers, batch, jfr), report, libraries, rate);
+        List<Integer> rowsPerTx =
+            list(a.get("live-rows-per-tx", "1,100")).stream().map(Integer::parseInt).collect(Collectors.toList());
+        List<Double> offered = new ArrayList<>();
+        Set<String> loads = list(a.get("live-loads", "fixed,full"));
+        if (loads.contains("fixed")) {
+          offered.add(rate);
+        }
+        if (loads.contains("full")) {
+          offered.add(0.0);
+        }
+        live(new Live(db, writers, liveSeconds, warmup, workers, batch, jfr), report, libraries, rowsPerTx, offered);
       }
       report.note("ratio = library / baseline (write overhead: with trigger / without trigger).");
       System.out.println();
@@ -216,10 +228,12 @@ public final class Bench {
     }
   }
 
-  private static void live(Live live, Report report, List<Consumer.Impl> libraries, double rate) throws Exception {
+  private static void live(
+      Live live, Report report, List<Consumer.Impl> libraries, List<Integer> rowsPerTxs, List<Double> offereds)
+      throws Exception {
     boolean first = true;
-    for (int rowsPerTx : new int[] {1, 100}) {
-      for (double offered : new double[] {rate, 0}) {
+    for (int rowsPerTx : rowsPerTxs) {
+      for (double offered : offereds) {
         String name =
             String.format(
                 Locale.ROOT,

@@ -11,19 +11,39 @@ public final class Sql {
   /** Columns every claiming statement returns, in this order. */
   static final String COLUMNS = "id, channel, payload, attempts, created_at";
 
-  /** Ready rows of the given channels, oldest first. Parameters: channels, watermark, [filter], limit. */
+  /**
+   * Ready rows, at most {@code limit}, taken channel by channel in the order of the channels array, each
+   * channel's oldest first. Parameters: channels, watermark, [filter], limit (per channel), limit (in all).
+   *
+   * <p>Each channel is one range scan of the index on {@code (channel, id)}, which returns the rows already in
+   * order, so the scan stops after {@code limit} rows however long the backlog. The condition is written so
+   * that no other plan can compete: {@code (channel, id) > (c.channel, watermark) AND channel <= c.channel} is
+   * the index's start and end, and {@code ORDER BY channel, id} is the index's order, which the primary key
+   * cannot give. Measured on PostgreSQL 15 and 17 with statistics taken while the table was empty (the usual
+   * case), the simpler forms all went wrong as the backlog grew: {@code channel = ANY(?)} read and sorted
+   * every ready row of the channels on every claim (30-40 ms per batch of 200 with 10,000 rows waiting), and
+   * {@code channel = c.channel ORDER BY id} walked the primary key, reading every row of the other channels
+   * while looking for an empty channel's first row. The worker rotates the channels array between claims, so
+   * a channel with a backlog cannot starve the others.
+   */
   private static String ready(String table, boolean filter) {
-    return "SELECT id FROM "
+    return "SELECT r.id FROM unnest(?::text[]) AS c(channel) CROSS JOIN LATERAL (SELECT id FROM "
         + table
-        + " WHERE channel = ANY(?) AND dead_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= now())"
-        + " AND id > ?"
+        + " WHERE (channel, id) > (c.channel, ?) AND channel <= c.channel AND dead_at IS NULL"
+        + " AND (next_attempt_at IS NULL OR next_attempt_at <= now())"
         + (filter ? " AND payload @> ?::jsonb" : "")
-        + " ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED";
+        + " ORDER BY channel, id LIMIT ? FOR UPDATE SKIP LOCKED) r LIMIT ?";
   }
 
   public final String table;
   public final String broadcastTable;
-  /** Fast path: claim and remove a batch in one statement. */
+  /**
+   * Fast path: claim and remove a batch in one statement. The ids are collected by an InitPlan ({@code id =
+   * ANY(ARRAY(subquery))}) so that every plan deletes by primary key. With {@code id IN (subquery)}, the generic
+   * plan PostgreSQL caches for the prepared statement, chosen while the table was small, is a hash semi-join
+   * over a sequential scan of the whole table (measured: 14.6 ms per batch of 200 over 35,000 rows, against
+   * 0.9 ms with the InitPlan).
+   */
   public final String claimDelete;
   /** Safe mode: lock the rows of a failed batch again, without removing them. Parameter: ids. */
   public final String lockIds;
@@ -41,7 +61,7 @@ public final class Sql {
     table = schema + ".pgpubsub_notification";
     broadcastTable = schema + ".pgpubsub_broadcast";
     claimDelete =
-        "DELETE FROM " + table + " WHERE id IN (" + ready(table, filter) + ") RETURNING " + COLUMNS;
+        "DELETE FROM " + table + " WHERE id = ANY(ARRAY(" + ready(table, filter) + ")) RETURNING " + COLUMNS;
     lockIds =
         "SELECT "
             + COLUMNS

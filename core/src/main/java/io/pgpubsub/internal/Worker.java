@@ -19,8 +19,8 @@ import java.util.List;
  * A worker thread: waits for a wake-up (NOTIFY), a due retry or the poll interval, then claims and
  * processes batches until the channels are drained.
  *
- * <p><b>Fast path.</b> One statement claims and removes a batch: {@code DELETE ... WHERE id IN (SELECT id ...
- * ORDER BY id LIMIT n FOR UPDATE SKIP LOCKED) RETURNING ...}. The callbacks of every row run in that same
+ * <p><b>Fast path.</b> One statement claims and removes a batch: {@code DELETE ... WHERE id = ANY(ARRAY(SELECT id ...
+ * ORDER BY id LIMIT n FOR UPDATE SKIP LOCKED)) RETURNING ...}. The callbacks of every row run in that same
  * transaction, which then commits: two round trips per batch, and every callback's database work commits
  * atomically with the removal of its notification.
  *
@@ -44,6 +44,8 @@ final class Worker implements Runnable {
   private final int batchSize;
   private final RetryPolicy retry;
   private final List<ClaimedRow> rows;
+  /** Claims made by this worker: picks the rotation of the channels array for the next claim. */
+  private long claims;
   private static final Comparator<ClaimedRow> BY_ID = Comparator.comparingLong(ClaimedRow::id);
   Thread thread;
   private volatile Connection current;
@@ -112,16 +114,17 @@ final class Worker implements Runnable {
       guarded = GuardedConnection.wrap(c);
       try {
         c.setAutoCommit(false);
-        Array channels = c.createArrayOf("text", engine.config.channelNames().toArray());
+        Array[] rotations = rotations(c, engine.config.channelNames());
         try (PreparedStatement claim = c.prepareStatement(engine.sql.claimDelete)) {
-          int p = 1;
-          claim.setArray(p++, channels);
+          int p = 2;
           claim.setLong(p++, engine.watermark);
           if (engine.config.payloadFilter() != null) {
             claim.setString(p++, engine.config.payloadFilter());
           }
+          claim.setInt(p++, batchSize);
           claim.setInt(p, batchSize);
           while (!engine.stopping()) {
+            claim.setArray(1, rotations[(int) (claims++ % rotations.length)]);
             int n = claimBatch(c, claim);
             if (n < batchSize) {
               break;
@@ -151,6 +154,20 @@ final class Worker implements Runnable {
         }
       }
     }
+  }
+
+  /**
+   * The channel names as SQL arrays, each starting one channel further: claims take rows channel by channel in
+   * array order, so rotating it between claims shares the batches among channels that all have a backlog.
+   */
+  private static Array[] rotations(Connection c, List<String> channels) throws SQLException {
+    Array[] arrays = new Array[channels.size()];
+    for (int i = 0; i < arrays.length; i++) {
+      List<String> rotated = new ArrayList<>(channels.subList(i, channels.size()));
+      rotated.addAll(channels.subList(0, i));
+      arrays[i] = c.createArrayOf("text", rotated.toArray());
+    }
+    return arrays;
   }
 
   /** @return how many rows were claimed */
