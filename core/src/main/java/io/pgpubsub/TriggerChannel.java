@@ -37,6 +37,17 @@ public @interface TriggerChannel {
   boolean lockable() default true;
 
   /**
+   * {@code true} (default): the trigger also calls {@code pg_notify}, so listeners wake within milliseconds.
+   * {@code false}: the trigger only stores the row, and listeners find it when they next poll ({@code
+   * Listener.Builder.pollInterval}, so set that to the delay you accept, for example 50 ms). Choose {@code
+   * false} for tables written by many small concurrent transactions: PostgreSQL serializes the commits of all
+   * transactions that sent a NOTIFY, database-wide (a lock taken at commit, held until the commit is on disk),
+   * and in the README's benchmark that alone cut single-row insert throughput to about a third. Lockable
+   * channels only: a broadcast event travels in the NOTIFY.
+   */
+  boolean pgNotify() default true;
+
+  /**
    * The operations the trigger captures. Default: the union of what this channel's listeners need (all
    * three when the channel has no listener in the same compilation).
    */

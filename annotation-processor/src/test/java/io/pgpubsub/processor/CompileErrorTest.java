@@ -65,7 +65,14 @@ class CompileErrorTest {
         .hadWarningContaining("[PGPUBSUB-021] watchColumns of com.example.bad.Columns has no effect")
         .inFile(columns)
         .onLineContaining("@TriggerChannel");
-    assertThat(c).hadErrorCount(8);
+    assertThat(c)
+        .hadErrorContaining(
+            "[PGPUBSUB-025] channel 'quietbroadcast' of com.example.bad.QuietBroadcast is a broadcast channel"
+                + " (lockable = false), whose events travel in the NOTIFY: pgNotify = false is for lockable"
+                + " channels only")
+        .inFile(source("bad/channels", "com/example/bad/QuietBroadcast.java"))
+        .onLineContaining("@TriggerChannel");
+    assertThat(c).hadErrorCount(9);
   }
 
   @Test

@@ -34,6 +34,7 @@ class TriggerIntegrationTest {
   private final TestDatabase db;
   private String mediaInstall;
   private String quotesInstall;
+  private String polledInstall;
 
   TriggerIntegrationTest(TestDatabase db) {
     this.db = db;
@@ -44,17 +45,22 @@ class TriggerIntegrationTest {
     Compilation media = Fixtures.compileOk("good/plain");
     mediaInstall = Fixtures.generated(media, "META-INF/pgpubsub.sql");
     quotesInstall = Fixtures.generated(Fixtures.compileOk("good/broadcast"), "META-INF/pgpubsub.sql");
+    polledInstall = Fixtures.generated(Fixtures.compileOk("good/polled"), "META-INF/pgpubsub.sql");
     db.execute(
         "CREATE TABLE media (id bigint PRIMARY KEY, title text, status_code text, content text,"
             + " createdat timestamptz);"
-            + "CREATE TABLE quote (id bigint PRIMARY KEY, text text)");
+            + "CREATE TABLE quote (id bigint PRIMARY KEY, text text);"
+            + "CREATE TABLE reading (id bigint PRIMARY KEY, value double precision)");
     db.execute(mediaInstall);
     db.execute(quotesInstall);
+    db.execute(polledInstall);
   }
 
   @BeforeEach
   void clean() {
-    db.execute("DELETE FROM media; DELETE FROM quote; DELETE FROM pgpubsub_notification; DELETE FROM pgpubsub_broadcast");
+    db.execute(
+        "DELETE FROM media; DELETE FROM quote; DELETE FROM reading; DELETE FROM pgpubsub_notification;"
+            + " DELETE FROM pgpubsub_broadcast");
   }
 
   @Test
@@ -130,6 +136,22 @@ class TriggerIntegrationTest {
       assertThat(notificationsUntilMarker(listener, writer, "media")).containsExactly("");
     }
     assertThat(count("SELECT count(*) FROM pgpubsub_notification WHERE channel = 'media'")).isEqualTo(10_000);
+  }
+
+  @Test
+  void pgNotifyFalseStoresTheRowAndSendsNoNotify() throws Exception {
+    assertThat(polledInstall).contains("pgpubsub_notify_reading").doesNotContain("pg_notify(");
+    try (Connection listener = listen("reading");
+        Connection writer = db.connect()) {
+      try (Statement s = writer.createStatement()) {
+        s.execute("INSERT INTO reading (id, value) VALUES (1, 20.5)");
+        s.execute("UPDATE reading SET value = 21 WHERE id = 1");
+      }
+      assertThat(notificationsUntilMarker(listener, writer, "reading")).as("NOTIFYs on channel reading").isEmpty();
+    }
+    assertThat(notifications("reading"))
+        .extracting(n -> n.get("op").asText() + " " + n.get("new").get("value").asText())
+        .containsExactly("INSERT 20.5", "UPDATE 21");
   }
 
   @Test

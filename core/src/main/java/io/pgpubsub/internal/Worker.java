@@ -115,7 +115,9 @@ final class Worker implements Runnable {
       try {
         c.setAutoCommit(false);
         Array[] rotations = rotations(c, engine.config.channelNames());
-        try (PreparedStatement claim = c.prepareStatement(engine.sql.claimDelete)) {
+        try (PreparedStatement claim = c.prepareStatement(engine.sql.claimDelete);
+            PreparedStatement pin = c.prepareStatement(engine.sql.pinClaimPlan);
+            PreparedStatement unpin = c.prepareStatement(engine.sql.unpinClaimPlan)) {
           int p = 2;
           claim.setLong(p++, engine.watermark);
           if (engine.config.payloadFilter() != null) {
@@ -125,7 +127,7 @@ final class Worker implements Runnable {
           claim.setInt(p, batchSize);
           while (!engine.stopping()) {
             claim.setArray(1, rotations[(int) (claims++ % rotations.length)]);
-            int n = claimBatch(c, claim);
+            int n = claimBatch(c, claim, pin, unpin);
             if (n < batchSize) {
               break;
             }
@@ -171,8 +173,16 @@ final class Worker implements Runnable {
   }
 
   /** @return how many rows were claimed */
-  private int claimBatch(Connection c, PreparedStatement claim) throws SQLException, InterruptedException {
+  private int claimBatch(Connection c, PreparedStatement claim, PreparedStatement pin, PreparedStatement unpin)
+      throws SQLException, InterruptedException {
     rows.clear();
+    String sortBefore;
+    String bitmapBefore;
+    try (ResultSet rs = pin.executeQuery()) {
+      rs.next();
+      sortBefore = rs.getString(1);
+      bitmapBefore = rs.getString(2);
+    }
     try (ResultSet rs = claim.executeQuery()) {
       while (rs.next()) {
         rows.add(read(rs));
@@ -180,9 +190,12 @@ final class Worker implements Runnable {
     }
     int n = rows.size();
     if (n == 0) {
-      c.commit();
+      c.commit(); // also ends the transaction-local planner settings
       return 0;
     }
+    unpin.setString(1, sortBefore);
+    unpin.setString(2, bitmapBefore);
+    unpin.executeQuery().close(); // the callbacks' own queries are planned as the session would plan them
     rows.sort(BY_ID); // RETURNING order is not guaranteed: oldest first
     ClaimedRow running = null; // the row whose callbacks run; null once all ran (then the commit failed)
     try {

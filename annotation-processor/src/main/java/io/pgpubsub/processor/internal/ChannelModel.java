@@ -10,6 +10,7 @@ import java.util.List;
  * @param type the entity or record type
  * @param trigger true for {@code @TriggerChannel}
  * @param lockable stored and processed once (true) or broadcast
+ * @param pgNotify the trigger calls pg_notify (true) or only stores the row, for listeners that poll (false)
  * @param table the mapped table (null for plain channels)
  * @param operations the operations written in the annotation; null when not given (derived from listeners)
  * @param watchColumns the names written in watchColumns
@@ -22,6 +23,7 @@ public record ChannelModel(
     TypeRef type,
     boolean trigger,
     boolean lockable,
+    boolean pgNotify,
     TableModel table,
     List<Op> operations,
     List<ColumnRef> watchColumns,

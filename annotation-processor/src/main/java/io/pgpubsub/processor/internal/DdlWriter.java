@@ -114,7 +114,7 @@ public final class DdlWriter {
     return sql.toString();
   }
 
-  /** Stored row + one identical wake-up per channel and transaction. */
+  /** Stored row + one identical wake-up per channel and transaction (no wake-up with pgNotify = false). */
   private String lockableBody(ChannelPlan c) {
     StringBuilder b = new StringBuilder();
     b.append("BEGIN\n");
@@ -123,7 +123,11 @@ public final class DdlWriter {
         .append(options.schema())
         .append(".pgpubsub_notification (channel, payload)\n");
     b.append("  VALUES (").append(literal(c.name())).append(", ").append(payload(c, "  ")).append(");\n");
-    b.append("  PERFORM pg_notify(").append(literal(c.name())).append(", '');\n");
+    if (c.model().pgNotify()) {
+      b.append("  PERFORM pg_notify(").append(literal(c.name())).append(", '');\n");
+    } else {
+      b.append("  -- pgNotify = false: no pg_notify; listeners find this row when they poll\n");
+    }
     b.append("  RETURN NULL;\n");
     b.append("END\n");
     return b.toString();

@@ -109,6 +109,11 @@ public enum Message {
       Kind.ERROR,
       "listener %s listens to %s, whose channel is compiled in another module: a channel and its listeners"
           + " are registered together, so declare the listener in the module that declares the channel"),
+  BROADCAST_WITHOUT_NOTIFY(
+      25,
+      Kind.ERROR,
+      "channel '%s' of %s is a broadcast channel (lockable = false), whose events travel in the NOTIFY:"
+          + " pgNotify = false is for lockable channels only"),
   INTERNAL_ERROR(
       99,
       Kind.ERROR,

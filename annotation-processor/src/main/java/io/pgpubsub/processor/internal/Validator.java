@@ -82,6 +82,9 @@ public final class Validator {
             new ChannelPlan(c, Set.of(), List.of(), List.of(), c.type().binaryName(), null, null, null, own));
         continue;
       }
+      if (!c.lockable() && !c.pgNotify()) {
+        error(c.where(), Message.BROADCAST_WITHOUT_NOTIFY, c.name(), c.type());
+      }
       Set<Op> operations = operations(c, own);
       List<String> watch = columns(c, c.watchColumns(), "watchColumns");
       List<String> exclude = columns(c, c.excludeColumns(), "excludeColumns");
