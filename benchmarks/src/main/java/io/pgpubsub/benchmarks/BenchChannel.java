@@ -10,19 +10,28 @@ final class BenchChannel {
   private BenchChannel() {}
 
   static ChannelDefinition definition() {
+    return definition(BenchEvent.CHANNEL);
+  }
+
+  private static ChannelDefinition definition(String channel) {
     for (ChannelDefinition c : Registries.channels(BenchChannel.class.getClassLoader())) {
-      if (c.name().equals(BenchEvent.CHANNEL)) {
+      if (c.name().equals(channel)) {
         return c;
       }
     }
     throw new IllegalStateException(
         "no generated channel '"
-            + BenchEvent.CHANNEL
+            + channel
             + "' on the class path: the benchmarks module must be compiled with pgpubsub-processor");
   }
 
   /** The generated trigger DDL; both the library and the baseline run on it. */
   static String triggerDdl() {
     return Schema.triggerDdl(definition());
+  }
+
+  /** The generated trigger DDL of {@link BenchPolledEvent}: the same table, {@code pgNotify = false}. */
+  static String polledTriggerDdl() {
+    return Schema.triggerDdl(definition(BenchPolledEvent.CHANNEL));
   }
 }

@@ -58,18 +58,36 @@ final class BenchDatabase implements AutoCloseable {
       NotificationTable.install(c, NotificationTable.DEFAULT_SCHEMA);
       s.execute(BenchEvent.TABLE_DDL);
       s.execute(BenchChannel.triggerDdl());
+      s.execute(BenchChannel.polledTriggerDdl());
     }
   }
 
-  /** Empties both tables (identity restarted) and enables the trigger. */
-  void reset() throws SQLException {
-    execute(
-        "TRUNCATE public.bench_event, public.pgpubsub_notification RESTART IDENTITY",
-        "ALTER TABLE public.bench_event ENABLE TRIGGER USER");
+  /** Which of the entity table's generated triggers is enabled. */
+  enum Trigger {
+    /** none: plain inserts */
+    NONE(null),
+    /** the default channel: stored row and pg_notify */
+    NOTIFY("pgpubsub_" + BenchEvent.CHANNEL),
+    /** {@code pgNotify = false}: stored row only */
+    POLLED("pgpubsub_" + BenchPolledEvent.CHANNEL);
+
+    final String name;
+
+    Trigger(String name) {
+      this.name = name;
+    }
   }
 
-  void trigger(boolean enabled) throws SQLException {
-    execute("ALTER TABLE public.bench_event " + (enabled ? "ENABLE" : "DISABLE") + " TRIGGER USER");
+  /** Empties both tables (identity restarted) and enables the default channel's trigger only. */
+  void reset() throws SQLException {
+    execute("TRUNCATE public.bench_event, public.pgpubsub_notification RESTART IDENTITY");
+    trigger(Trigger.NOTIFY);
+  }
+
+  void trigger(Trigger enabled) throws SQLException {
+    execute(
+        "ALTER TABLE public.bench_event DISABLE TRIGGER USER",
+        enabled == Trigger.NONE ? "SELECT 1" : "ALTER TABLE public.bench_event ENABLE TRIGGER \"" + enabled.name + "\"");
   }
 
   /**
