@@ -14,7 +14,16 @@ BEGIN
     'new', to_jsonb(NEW),
     'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
     'v', 'f0c12032'));
-  PERFORM pg_notify('order_lines_with_a_channel_name_that_is_exactly_63_bytes_long_x', '');
+  -- Wake the listeners, unless a listener process is awake (it holds the 'awake' advisory lock)
+  -- and will look again before it sleeps (it first waits for the 'check' lock, which this
+  -- transaction holds until it ends). This spares most NOTIFYs under load: PostgreSQL
+  -- serializes the commits of all transactions that sent one.
+  IF NOT pg_try_advisory_xact_lock_shared(1885827890, hashtext('order_lines_with_a_channel_name_that_is_exactly_63_bytes_long_x')) THEN
+    PERFORM pg_notify('order_lines_with_a_channel_name_that_is_exactly_63_bytes_long_x', '');
+  ELSIF pg_try_advisory_lock_shared(1885827889, hashtext('order_lines_with_a_channel_name_that_is_exactly_63_bytes_long_x')) THEN
+    PERFORM pg_advisory_unlock_shared(1885827889, hashtext('order_lines_with_a_channel_name_that_is_exactly_63_bytes_long_x'));
+    PERFORM pg_notify('order_lines_with_a_channel_name_that_is_exactly_63_bytes_long_x', '');
+  END IF;
   RETURN NULL;
 END
 $pgpubsub$;

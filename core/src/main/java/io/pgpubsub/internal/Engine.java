@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.pgpubsub.NotificationTable;
+import io.pgpubsub.spi.ChannelDefinition;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -54,6 +55,7 @@ public final class Engine {
   final Broadcasts broadcasts;
   final RecoveryProgress progress;
   final Heartbeat heartbeat;
+  final Doorbell doorbell;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -80,6 +82,10 @@ public final class Engine {
     this.broadcasts = new Broadcasts(this);
     this.progress = new RecoveryProgress(name);
     this.heartbeat = new Heartbeat(name, config.schema(), config.channelNames());
+    this.doorbell =
+        new Doorbell(
+            this,
+            config.channels().stream().filter(ChannelDefinition::lockable).map(ChannelDefinition::name).toList());
   }
 
   public String name() {
@@ -407,6 +413,7 @@ public final class Engine {
   }
 
   private void shutdownResources() {
+    doorbell.close();
     if (pool != null) {
       try (Connection c = pool.getConnection()) {
         c.setAutoCommit(true);

@@ -73,7 +73,16 @@ final class Worker implements Runnable {
       long seen = engine.waiter.generation();
       try {
         engine.broadcasts.runDue();
-        drain();
+        engine.doorbell.enter();
+        boolean again;
+        try {
+          drain();
+        } finally {
+          again = engine.doorbell.leave();
+        }
+        if (again) {
+          drain(); // the last look before sleeping: writers that skipped their NOTIFY have committed
+        }
         backoff.reset();
       } catch (Throwable t) {
         if (engine.stopping()) {
@@ -132,6 +141,7 @@ final class Worker implements Runnable {
               break;
             }
             engine.waiter.wake(); // a full batch: there may be more, let another worker help
+            engine.doorbell.fullBatch(c); // and other processes, which writers do not wake while we are awake
             engine.broadcasts.runDue(); // a long backlog must not starve broadcast events
             engine.maybeCountBacklog(c); // keeps the backlog gauge fresh while draining (every 5 s at most)
             engine.heartbeat.maybePublish(c);

@@ -114,7 +114,11 @@ public final class DdlWriter {
     return sql.toString();
   }
 
-  /** Stored row + one identical wake-up per channel and transaction (no wake-up with pgNotify = false). */
+  /**
+   * Stored row + one identical wake-up per channel and transaction, sent only when no listener process is
+   * awake (the doorbell protocol: see core's {@code io.pgpubsub.internal.Doorbell}); no wake-up at all with
+   * pgNotify = false.
+   */
   private String lockableBody(ChannelPlan c) {
     StringBuilder b = new StringBuilder();
     b.append("BEGIN\n");
@@ -124,7 +128,19 @@ public final class DdlWriter {
         .append(".pgpubsub_notification (channel, payload)\n");
     b.append("  VALUES (").append(literal(c.name())).append(", ").append(payload(c, "  ")).append(");\n");
     if (c.model().pgNotify()) {
-      b.append("  PERFORM pg_notify(").append(literal(c.name())).append(", '');\n");
+      String ch = literal(c.name());
+      String check = "1885827890, hashtext(" + ch + ")"; // io.pgpubsub.internal.Doorbell.CHECK ('pgs2')
+      String awake = "1885827889, hashtext(" + ch + ")"; // io.pgpubsub.internal.Doorbell.AWAKE ('pgs1')
+      b.append("  -- Wake the listeners, unless a listener process is awake (it holds the 'awake' advisory lock)\n");
+      b.append("  -- and will look again before it sleeps (it first waits for the 'check' lock, which this\n");
+      b.append("  -- transaction holds until it ends). This spares most NOTIFYs under load: PostgreSQL\n");
+      b.append("  -- serializes the commits of all transactions that sent one.\n");
+      b.append("  IF NOT pg_try_advisory_xact_lock_shared(").append(check).append(") THEN\n");
+      b.append("    PERFORM pg_notify(").append(ch).append(", '');\n");
+      b.append("  ELSIF pg_try_advisory_lock_shared(").append(awake).append(") THEN\n");
+      b.append("    PERFORM pg_advisory_unlock_shared(").append(awake).append(");\n");
+      b.append("    PERFORM pg_notify(").append(ch).append(", '');\n");
+      b.append("  END IF;\n");
     } else {
       b.append("  -- pgNotify = false: no pg_notify; listeners find this row when they poll\n");
     }
