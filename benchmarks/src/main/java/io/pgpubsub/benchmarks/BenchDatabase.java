@@ -59,6 +59,13 @@ final class BenchDatabase implements AutoCloseable {
       s.execute(BenchEvent.TABLE_DDL);
       s.execute(BenchChannel.triggerDdl());
       s.execute(BenchChannel.polledTriggerDdl());
+      s.execute(
+          "CREATE OR REPLACE FUNCTION public.bench_floor() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+              + " INSERT INTO public.pgpubsub_notification (channel, payload) VALUES ('bench_floor', '{}');"
+              + " RETURN NULL; END $$");
+      s.execute("DROP TRIGGER IF EXISTS bench_floor ON public.bench_event");
+      s.execute(
+          "CREATE TRIGGER bench_floor AFTER INSERT ON public.bench_event FOR EACH ROW EXECUTE FUNCTION public.bench_floor()");
     }
   }
 
@@ -66,10 +73,20 @@ final class BenchDatabase implements AutoCloseable {
   enum Trigger {
     /** none: plain inserts */
     NONE(null),
-    /** the default channel: stored row and pg_notify */
+    /** the default channel with no listener awake: stored row and pg_notify */
     NOTIFY("pgpubsub_" + BenchEvent.CHANNEL),
+    /**
+     * the default channel while a listener process is awake (a session holds the channel's "awake" lock, as
+     * a listener does while its workers drain): stored row, the NOTIFY skipped
+     */
+    AWAKE("pgpubsub_" + BenchEvent.CHANNEL),
     /** {@code pgNotify = false}: stored row only */
-    POLLED("pgpubsub_" + BenchPolledEvent.CHANNEL);
+    POLLED("pgpubsub_" + BenchPolledEvent.CHANNEL),
+    /**
+     * not generated: a hand-written trigger that stores a constant row ({@code '{}'}) and nothing else, the
+     * least any trigger that keeps one row per change can cost
+     */
+    FLOOR("bench_floor");
 
     final String name;
 

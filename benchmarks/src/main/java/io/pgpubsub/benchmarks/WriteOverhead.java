@@ -1,14 +1,17 @@
 package io.pgpubsub.benchmarks;
 
 import io.pgpubsub.benchmarks.BenchDatabase.Trigger;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Write overhead: the same inserts into the entity's table with the default generated trigger (stored row
- * and pg_notify), with the {@code pgNotify = false} trigger (stored row only), and with no trigger (no
- * listener runs; both tables are emptied before each run). Runs rotate between the three, and each reports its
+ * and pg_notify), the same while a listener process is awake (the NOTIFY skipped), with the {@code pgNotify =
+ * false} trigger (stored row only), and with no trigger (no listener runs; both tables are emptied before each
+ * run). Runs rotate between the three, and each reports its
  * best run, so that a noisy neighbour hurts none more than the others.
  */
 final class WriteOverhead {
@@ -63,7 +66,16 @@ final class WriteOverhead {
     db.reset();
     db.trigger(trigger);
     db.execute("VACUUM ANALYZE public.pgpubsub_notification", "VACUUM ANALYZE public.bench_event");
-    Writers.Result r = new Writers(url, writers, rowsPerTx, 0).run(rows, TimeUnit.HOURS.toNanos(1), null);
+    Writers.Result r;
+    try (Connection awake = trigger == Trigger.AWAKE ? db.connect() : null) {
+      if (awake != null) {
+        try (Statement s = awake.createStatement()) {
+          // what a listener process holds while its workers drain (io.pgpubsub.internal.Doorbell.AWAKE)
+          s.execute("SELECT pg_advisory_lock(1885827889, hashtext('" + BenchEvent.CHANNEL + "'))");
+        }
+      }
+      r = new Writers(url, writers, rowsPerTx, 0).run(rows, TimeUnit.HOURS.toNanos(1), null);
+    }
     long stored = db.count("SELECT count(*) FROM public.pgpubsub_notification");
     if (r.rows() != rows || stored != (trigger == Trigger.NONE ? 0 : rows)) {
       throw new IllegalStateException(
