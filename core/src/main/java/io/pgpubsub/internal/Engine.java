@@ -82,10 +82,14 @@ public final class Engine {
     this.broadcasts = new Broadcasts(this);
     this.progress = new RecoveryProgress(name);
     this.heartbeat = new Heartbeat(name, config.schema(), config.channelNames());
+    // a listener with a payload filter processes only some of a channel's rows: it must not tell writers of the
+    // other rows that someone is awake
     this.doorbell =
         new Doorbell(
             this,
-            config.channels().stream().filter(ChannelDefinition::lockable).map(ChannelDefinition::name).toList());
+            config.payloadFilter() != null
+                ? List.of()
+                : config.channels().stream().filter(ChannelDefinition::lockable).map(ChannelDefinition::name).toList());
   }
 
   public String name() {
