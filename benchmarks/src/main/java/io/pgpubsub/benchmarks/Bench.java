@@ -209,9 +209,11 @@ public final class Bench {
         System.out.printf(Locale.ROOT, "drain: %,d notifications, %s, %d listener process(es) ...%n", backlog, impl, p);
         Drain.Result r = drain.run(impl, p, backlog);
         print(
-            "  %,.0f notifications/s (%.2f s); heap: peak used %.0f MB, peak after GC %.0f MB, max %.0f MB",
+            "  %,.0f notifications/s (%.2f s), machine CPU %.0f%% busy; heap: peak used %.0f MB, peak after GC %.0f MB,"
+                + " max %.0f MB",
             r.perSecond(),
             r.seconds(),
+            100 * r.cpuBusy(),
             mb(r.peakUsedBytes()),
             mb(r.peakAfterGcBytes()),
             mb(r.maxHeapBytes()));
@@ -256,11 +258,23 @@ public final class Bench {
     Consumer.Impl lib = libraries.get(0);
     Drain.Result lib1 = results.get(lib + "/1");
     for (int p : processes) {
+      Drain.Result l = results.get(lib + "/" + p);
+      Drain.Result b = results.get(Consumer.Impl.BASELINE + "/" + p);
+      if (l != null && b != null) {
+        // what bounds scale-out on a small machine: the processes and PostgreSQL share its cores
+        report.add(
+            new Row(
+                (p == 1 ? "drain " : "scale-out ") + size + ", " + p + (p == 1 ? " process [" : " processes [") + lib + "]",
+                "machine CPU busy",
+                "%",
+                100 * l.cpuBusy(),
+                100 * b.cpuBusy(),
+                "",
+                Verdict.NONE));
+      }
       if (p == 1) {
         continue;
       }
-      Drain.Result l = results.get(lib + "/" + p);
-      Drain.Result b = results.get(Consumer.Impl.BASELINE + "/" + p);
       boolean target = p == 2 && lib1 != null;
       report.add(
           new Row(

@@ -1,5 +1,7 @@
 package io.pgpubsub.benchmarks;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +24,8 @@ final class Drain {
       double seconds,
       long peakUsedBytes,
       long peakAfterGcBytes,
-      long maxHeapBytes) {
+      long maxHeapBytes,
+      double cpuBusy) {
     double perSecond() {
       return notifications / seconds;
     }
@@ -64,6 +67,7 @@ final class Drain {
       for (Child c : children) {
         c.awaitReady(120, TimeUnit.SECONDS);
       }
+      long[] cpuAtGo = cpuTicks();
       children.forEach(c -> c.send("GO"));
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60 + n / 500);
       while (true) {
@@ -83,6 +87,7 @@ final class Drain {
         }
         Thread.sleep(20);
       }
+      long[] cpuAtEnd = cpuTicks();
       children.forEach(c -> c.send("STOP"));
       long count = 0;
       long sum = 0;
@@ -112,9 +117,41 @@ final class Drain {
                     + " %d duplicates, %d notifications left in the table",
                 impl, processes, count, n, sum, expectedSum, duplicates, left));
       }
-      return new Result(impl, processes, n, (last - first) / 1e6, peakUsed, peakAfterGc, maxHeap);
+      return new Result(
+          impl, processes, n, (last - first) / 1e6, peakUsed, peakAfterGc, maxHeap, busy(cpuAtGo, cpuAtEnd));
     } finally {
       children.forEach(Child::close);
     }
+  }
+
+  /**
+   * The machine's CPU time so far from {@code /proc/stat}: {busy, total} in clock ticks (idle and iowait count
+   * as not busy); null where there is no {@code /proc/stat}.
+   */
+  static long[] cpuTicks() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/stat"))) {
+        if (line.startsWith("cpu ")) {
+          String[] f = line.trim().split("\\s+");
+          long total = 0;
+          for (int i = 1; i < f.length; i++) {
+            total += Long.parseLong(f[i]);
+          }
+          long idle = Long.parseLong(f[4]) + (f.length > 5 ? Long.parseLong(f[5]) : 0);
+          return new long[] {total - idle, total};
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux: no figure
+    }
+    return null;
+  }
+
+  /** The share of the machine's CPU time that was busy between two {@link #cpuTicks()} readings, or NaN. */
+  static double busy(long[] from, long[] to) {
+    if (from == null || to == null || to[1] <= from[1]) {
+      return Double.NaN;
+    }
+    return (double) (to[0] - from[0]) / (to[1] - from[1]);
   }
 }

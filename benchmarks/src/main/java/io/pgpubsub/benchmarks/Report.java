@@ -29,7 +29,7 @@ final class Report {
   /**
    * One figure. {@code ratio} is library / baseline (for latencies and heap, lower is better).
    *
-   * @param unit "/s", "ms", "MB" or "x"
+   * @param unit "/s", "ms", "MB", "%" or "x"
    */
   record Row(String workload, String metric, String unit, double library, double baseline, String target, Verdict verdict) {
     double ratio() {
@@ -65,6 +65,8 @@ final class Report {
         return String.format(Locale.ROOT, "%.0f MB", v);
       case "x":
         return String.format(Locale.ROOT, "%.2fx", v);
+      case "%":
+        return String.format(Locale.ROOT, "%.0f%%", v);
       default:
         return String.format(Locale.ROOT, "%.2f %s", v, unit);
     }
