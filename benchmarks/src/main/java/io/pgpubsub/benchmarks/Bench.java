@@ -34,6 +34,8 @@ import java.util.stream.Collectors;
  * --single-rows=N         rows of the one-row-transaction write test (default 40,000; quick 4,000)
  * --bulk-rows=N           rows of the one-transaction write test (default 10,000)
  * --workers=N --batch=N   listener worker threads and claim batch size, both sides (default 2, 200: the library defaults)
+ * --io-wait-micros=N      the I/O-bound scale-out: each callback waits N microseconds (default 500; 0 skips it)
+ * --io-backlog=N          its backlog (default 20,000; quick 4,000)
  * --jfr                   record every child JVM with Java Flight Recorder (target/benchmark/jfr/)
  * --out=DIR               where results go (default target); files land in DIR/benchmark/
  * </pre>
@@ -92,7 +94,12 @@ public final class Bench {
         write(new WriteOverhead(db), report, writers, singleRows, bulkRows, rounds, machine.get("synchronous_commit"));
       }
       if (workloads.contains("drain")) {
-        drain(new Drain(db, workers, batch, jfr), report, libraries, processes, backlog);
+        Drain d = new Drain(db, workers, batch, jfr);
+        drain(d, report, libraries, processes, backlog);
+        int ioWait = a.getInt("io-wait-micros", 500);
+        if (ioWait > 0) {
+          ioBound(d, report, libraries.get(0), processes, a.getInt("io-backlog", quick ? 4_000 : 20_000), ioWait);
+        }
       }
       if (workloads.contains("live")) {
         List<Integer> rowsPerTx =
@@ -286,6 +293,52 @@ public final class Bench {
               target ? String.format(Locale.ROOT, "> 1 process (%,.0f/s)", lib1.perSecond()) : "",
               target ? Verdict.of(l.perSecond() > lib1.perSecond()) : Verdict.NONE));
     }
+  }
+
+  /**
+   * Scale-out where the callback, not the CPU, is the limit: each callback waits {@code waitMicros}, as one
+   * that calls another service would. Shows whether added processes share the work.
+   */
+  private static void ioBound(
+      Drain drain, Report report, Consumer.Impl lib, List<Integer> processes, int backlog, int waitMicros)
+      throws Exception {
+    Drain.Result libraryOne = null;
+    for (int p : processes) {
+      Drain.Result base = ioRun(drain, Consumer.Impl.BASELINE, p, backlog, waitMicros);
+      Drain.Result r = ioRun(drain, lib, p, backlog, waitMicros);
+      libraryOne = p == 1 ? r : libraryOne;
+      boolean target = p == 2 && libraryOne != null;
+      report.add(
+          new Row(
+              String.format(
+                  Locale.ROOT,
+                  "scale-out, callbacks waiting %d us, %,d, %d process%s [%s]",
+                  waitMicros,
+                  backlog,
+                  p,
+                  p == 1 ? "" : "es",
+                  lib),
+              "notifications/s",
+              "/s",
+              r.perSecond(),
+              base.perSecond(),
+              target ? String.format(Locale.ROOT, "> 1 process (%,.0f/s)", libraryOne.perSecond()) : "",
+              target ? Verdict.of(r.perSecond() > libraryOne.perSecond()) : Verdict.NONE));
+    }
+  }
+
+  private static Drain.Result ioRun(Drain drain, Consumer.Impl impl, int processes, int backlog, int waitMicros)
+      throws Exception {
+    System.out.printf(
+        Locale.ROOT,
+        "drain, callbacks waiting %d us: %,d notifications, %s, %d listener process(es) ...%n",
+        waitMicros,
+        backlog,
+        impl,
+        processes);
+    Drain.Result r = drain.run(impl, processes, backlog, waitMicros);
+    print("  %,.0f notifications/s (%.2f s), machine CPU %.0f%% busy", r.perSecond(), r.seconds(), 100 * r.cpuBusy());
+    return r;
   }
 
   private static void live(

@@ -1,6 +1,7 @@
 package io.pgpubsub.benchmarks;
 
 import io.pgpubsub.PostInsertListener;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The trivial callback every workload measures: it records the event's sequence number (and when it arrived).
@@ -19,8 +20,18 @@ public class BenchListeners {
     this.recorder = recorder;
   }
 
+  /**
+   * How long each callback waits, in nanoseconds, as one that calls another service would (0: no wait). Set
+   * once per JVM by the I/O-bound scale-out runs, before any callback runs.
+   */
+  static volatile long waitNanos;
+
   @PostInsertListener
   public void onInsert(BenchEvent event) {
+    long wait = waitNanos;
+    if (wait > 0) {
+      LockSupport.parkNanos(wait);
+    }
     recorder.record(event.seq);
   }
 }

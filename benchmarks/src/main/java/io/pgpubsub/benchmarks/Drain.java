@@ -46,11 +46,17 @@ final class Drain {
   }
 
   Result run(Consumer.Impl impl, int processes, int n) throws Exception {
+    return run(impl, processes, n, 0);
+  }
+
+  /** @param callbackWaitMicros how long each callback waits (an I/O-bound callback), 0 for none */
+  Result run(Consumer.Impl impl, int processes, int n, int callbackWaitMicros) throws Exception {
     db.backlog(n);
     List<Child> children = new ArrayList<>();
     try {
       for (int i = 0; i < processes; i++) {
-        String name = "drain-" + impl + "-" + processes + "p-" + (i + 1);
+        String name =
+            "drain-" + impl + "-" + processes + "p-" + (i + 1) + (callbackWaitMicros > 0 ? "-io" : "");
         children.add(
             Child.start(
                 name,
@@ -62,7 +68,8 @@ final class Drain {
                     "--jdbc-url=" + db.jdbcUrl(),
                     "--capacity=" + n,
                     "--workers=" + workers,
-                    "--batch=" + batchSize)));
+                    "--batch=" + batchSize,
+                    "--callback-wait-micros=" + callbackWaitMicros)));
       }
       for (Child c : children) {
         c.awaitReady(120, TimeUnit.SECONDS);

@@ -18,6 +18,7 @@ public final class DrainChild {
     Args args = Args.parse(argv);
     Consumer.Impl impl = Consumer.Impl.of(args.require("impl"));
     int capacity = args.getInt("capacity", 0);
+    BenchListeners.waitNanos = 1_000L * args.getInt("callback-wait-micros", 0);
     try (HeapMonitor heap = new HeapMonitor()) {
       Recorder recorder = new Recorder(capacity);
       Consumer consumer =

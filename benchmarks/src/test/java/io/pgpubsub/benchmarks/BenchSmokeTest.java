@@ -51,6 +51,11 @@ class BenchSmokeTest {
     assertThat(library.maxHeapBytes()).isLessThanOrEqualTo(256L * 1024 * 1024);
     assertThat(baseline.processes()).isEqualTo(2);
     assertThat(db.count("SELECT count(*) FROM public.pgpubsub_notification")).isZero();
+    // callbacks that wait (the I/O-bound scale-out): 200 callbacks of at least 1 ms over 2 processes of 2
+    // workers cannot finish in under 50 ms; run() itself checks that each ran exactly once
+    Drain.Result waiting = drain.run(Consumer.Impl.LIBRARY_HIBERNATE, 2, 200, 1_000);
+    assertThat(waiting.notifications()).isEqualTo(200);
+    assertThat(waiting.seconds()).isGreaterThanOrEqualTo(0.05);
   }
 
   @Test
