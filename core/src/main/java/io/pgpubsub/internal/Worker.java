@@ -19,9 +19,10 @@ import java.util.List;
  * A worker thread: waits for a wake-up (NOTIFY), a due retry or the poll interval, then claims and
  * processes batches until the channels are drained.
  *
- * <p><b>Fast path.</b> One statement claims and removes a batch: {@code DELETE ... WHERE id = ANY(ARRAY(SELECT id ...
- * ORDER BY id LIMIT n FOR UPDATE SKIP LOCKED)) RETURNING ...}. The callbacks of every row run in that same
- * transaction, which then commits: two round trips per batch, and every callback's database work commits
+ * <p><b>Fast path.</b> One statement claims and removes a batch: {@code DELETE ... WHERE id = ANY(ARRAY(SELECT id
+ * ... ORDER BY channel, id LIMIT n FOR UPDATE SKIP LOCKED)) RETURNING ...} (see {@link Sql#claimDelete}). The
+ * callbacks of every row run in that same transaction, which then commits: four round trips per batch (the
+ * claim, the planner settings before and after it, the commit), and every callback's database work commits
  * atomically with the removal of its notification.
  *
  * <p><b>Safe mode.</b> When anything in the batch fails (a callback, decoding, the resources' flush, the
