@@ -138,6 +138,37 @@ class TriggerIntegrationTest {
     assertThat(count("SELECT count(*) FROM pgpubsub_notification WHERE channel = 'media'")).isEqualTo(10_000);
   }
 
+  /**
+   * The wake-up locks (see core's Doorbell): no NOTIFY while a listener process holds the channel's "awake"
+   * lock, a NOTIFY while a listener checks (holds "check") even though "awake" is held, and one when neither is
+   * held. The row is stored every time.
+   */
+  @Test
+  void theNotifyIsSkippedOnlyWhileAListenerIsAwakeAndNotChecking() throws Exception {
+    String awake = "1885827889, hashtext('media')";
+    String check = "1885827890, hashtext('media')";
+    try (Connection listener = listen("media");
+        Connection writer = db.connect();
+        Connection listenerProcess = db.connect();
+        Statement held = listenerProcess.createStatement();
+        Statement w = writer.createStatement()) {
+      held.execute("SELECT pg_advisory_lock(" + awake + ")");
+      w.execute("INSERT INTO media (id, title) VALUES (1, 'while awake')");
+      assertThat(notificationsUntilMarker(listener, writer, "media")).as("NOTIFYs while awake").isEmpty();
+
+      held.execute("SELECT pg_advisory_lock(" + check + ")");
+      w.execute("INSERT INTO media (id, title) VALUES (2, 'while checking')");
+      assertThat(notificationsUntilMarker(listener, writer, "media")).as("NOTIFYs while checking").containsExactly("");
+
+      held.execute("SELECT pg_advisory_unlock(" + check + "), pg_advisory_unlock(" + awake + ")");
+      w.execute("INSERT INTO media (id, title) VALUES (3, 'nobody awake')");
+      assertThat(notificationsUntilMarker(listener, writer, "media")).as("NOTIFYs, nobody awake").containsExactly("");
+    }
+    assertThat(notifications("media"))
+        .extracting(n -> n.get("new").get("title").asText())
+        .containsExactly("while awake", "while checking", "nobody awake");
+  }
+
   @Test
   void pgNotifyFalseStoresTheRowAndSendsNoNotify() throws Exception {
     assertThat(polledInstall).contains("pgpubsub_notify_reading").doesNotContain("pg_notify(");
