@@ -25,7 +25,7 @@ public final class Fixtures {
   /** A plain {@code @Channel} record channel, with listener definitions as generated code builds them. */
   public static ChannelDefinition plain(String name, Class<?> type, boolean lockable, ListenerDefinition... listeners) {
     return new ChannelDefinition(
-        name, type, false, lockable, null, null, Set.of(), type.getName(), null, Arrays.asList(listeners));
+        name, type, false, lockable, true, null, null, Set.of(), type.getName(), null, Arrays.asList(listeners));
   }
 
   /** A static {@code @ChannelListener} method, invoked through a generated-style lambda. */

@@ -42,7 +42,7 @@ class RegistryDefaultsTest {
     public List<ChannelDefinition> channels() {
       return List.of(
           new ChannelDefinition(
-              "greeting", Greeting.class, false, true, null, null, Set.of(), Greeting.class.getName(), null,
+              "greeting", Greeting.class, false, true, true, null, null, Set.of(), Greeting.class.getName(), null,
               List.of(new ListenerDefinition(
                   "io.pgpubsub.RegistryDefaultsTest.Greeter#on(Greeting)", ListenerKind.PLAIN, Greeter.class, false,
                   (target, inv) -> ((Greeter) target).on(inv.newValue(Greeting.class))))));

@@ -73,7 +73,7 @@ class TriggerChannelAndStopTest {
 
   private static ChannelDefinition media(ListenerDefinition... listeners) {
     return new ChannelDefinition(
-        "media", Media.class, true, true, null, "media",
+        "media", Media.class, true, true, true, null, "media",
         Set.of(Operation.INSERT, Operation.UPDATE, Operation.DELETE), "media-v1",
         "META-INF/pgpubsub/media.sql", List.of(listeners));
   }

@@ -30,6 +30,19 @@ class GeneratedRegistryTest {
   @TempDir Path classes;
 
   @Test
+  void aPgNotifyFalseChannelSaysSoInTheRegistry() throws Exception {
+    Compilation c = Fixtures.compileOk("good/polled");
+    Fixtures.writeClassOutput(c, classes);
+    try (URLClassLoader loader =
+        new URLClassLoader(new java.net.URL[] {classes.toUri().toURL()}, getClass().getClassLoader())) {
+      List<ChannelDefinition> channels = Registries.channels(loader);
+      assertThat(channels).extracting(ChannelDefinition::name).containsExactly("reading");
+      assertThat(channels.get(0).lockable()).isTrue();
+      assertThat(channels.get(0).pgNotify()).as("pgNotify of the reading channel").isFalse();
+    }
+  }
+
+  @Test
   void theRegistryIsFoundByServiceLoaderAndItsInvokersCallTheListenerMethods() throws Exception {
     Compilation c = Fixtures.compileOk("good/plain");
     Fixtures.writeClassOutput(c, classes);
@@ -43,6 +56,7 @@ class GeneratedRegistryTest {
       assertThat(media.payloadType()).isSameAs(mediaType);
       assertThat(media.trigger()).isTrue();
       assertThat(media.lockable()).isTrue();
+      assertThat(media.pgNotify()).isTrue();
       assertThat(media.schema()).isNull();
       assertThat(media.table()).isEqualTo("media");
       assertThat(media.operations()).isEqualTo(Set.of(Operation.INSERT, Operation.UPDATE, Operation.DELETE));

@@ -89,7 +89,10 @@ public final class Engine {
             this,
             config.payloadFilter() != null
                 ? List.of()
-                : config.channels().stream().filter(ChannelDefinition::lockable).map(ChannelDefinition::name).toList());
+                : config.channels().stream()
+                    .filter(ch -> ch.lockable() && ch.pgNotify())
+                    .map(ChannelDefinition::name)
+                    .toList());
   }
 
   public String name() {
@@ -170,6 +173,20 @@ public final class Engine {
       w.thread = t;
       workers.add(w);
       t.start();
+    }
+    for (ChannelDefinition ch : config.channels()) {
+      if (!ch.pgNotify()) {
+        if (config.pollInterval().compareTo(java.time.Duration.ofSeconds(1)) >= 0) {
+          log.warn(
+              "[{}] channel '{}' sends no NOTIFY (pgNotify = false): its rows wait up to the poll interval, {}, for"
+                  + " a worker; set pollInterval(...) to the delay you accept",
+              name,
+              ch.name(),
+              config.pollInterval());
+        } else {
+          log.info("[{}] channel '{}' sends no NOTIFY (pgNotify = false): polled every {}", name, ch.name(), config.pollInterval());
+        }
+      }
     }
     log.info(
         "[{}] listening on {} with {} worker(s), batch size {}, poll interval {}",

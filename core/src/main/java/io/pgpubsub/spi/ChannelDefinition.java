@@ -11,6 +11,8 @@ import java.util.Set;
  * @param payloadType the entity class (trigger channels) or record class (plain channels)
  * @param trigger true for a {@code @TriggerChannel} entity, false for a plain {@code @Channel} record
  * @param lockable true: stored, exactly one listener processes each notification; false: broadcast
+ * @param pgNotify false when the trigger sends no NOTIFY ({@code @TriggerChannel(pgNotify = false)}): listeners
+ *     find its rows only by polling; true otherwise (plain channels always notify)
  * @param schema the table's schema for trigger channels, or null when the entity names none
  * @param table the table name for trigger channels (unquoted, as in the database), null for plain channels
  * @param operations the operations the trigger captures (empty for plain channels)
@@ -23,6 +25,7 @@ public record ChannelDefinition(
     Class<?> payloadType,
     boolean trigger,
     boolean lockable,
+    boolean pgNotify,
     String schema,
     String table,
     Set<Operation> operations,

@@ -79,8 +79,9 @@ public final class RegistryWriter {
     body.add("return new $T(\n", CHANNEL_DEFINITION).indent().indent();
     body.add("$S,\n", c.name());
     body.add("$T.class,\n", payload);
-    body.add("$L,\n", c.model().trigger());
-    body.add("$L,\n", c.model().lockable());
+    body.add("$L, // trigger\n", c.model().trigger());
+    body.add("$L, // lockable\n", c.model().lockable());
+    body.add("$L, // pgNotify\n", c.model().pgNotify());
     if (c.model().trigger()) {
       TableModel t = c.model().table();
       body.add("$S,\n", t.schema());
