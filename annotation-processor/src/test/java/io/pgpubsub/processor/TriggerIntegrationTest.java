@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.testing.compile.Compilation;
 import io.pgpubsub.testing.PostgresExtension.PostgresTest;
+import io.pgpubsub.testing.Notifications;
 import io.pgpubsub.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -20,8 +21,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
-import org.postgresql.PGConnection;
-import org.postgresql.PGNotification;
 
 /** The generated DDL, applied to a real PostgreSQL: what the triggers store and notify. */
 @PostgresTest
@@ -116,7 +115,7 @@ class TriggerIntegrationTest {
         s.execute("INSERT INTO media (id, title) VALUES (3, 'committed')");
         writer.commit();
       }
-      List<String> payloads = notificationsUntilMarker(listener, writer, "media");
+      List<String> payloads = Notifications.payloadsBeforeMarker(listener, writer, "media");
       assertThat(payloads).as("one wake-up, for the committed transaction only").containsExactly("");
     }
     List<JsonNode> rows = notifications("media");
@@ -133,7 +132,7 @@ class TriggerIntegrationTest {
         s.execute("INSERT INTO media (id, title) SELECT g, 'row ' || g FROM generate_series(1, 10000) g");
       }
       writer.commit();
-      assertThat(notificationsUntilMarker(listener, writer, "media")).containsExactly("");
+      assertThat(Notifications.payloadsBeforeMarker(listener, writer, "media")).containsExactly("");
     }
     assertThat(count("SELECT count(*) FROM pgpubsub_notification WHERE channel = 'media'")).isEqualTo(10_000);
   }
@@ -154,15 +153,15 @@ class TriggerIntegrationTest {
         Statement w = writer.createStatement()) {
       held.execute("SELECT pg_advisory_lock(" + awake + ")");
       w.execute("INSERT INTO media (id, title) VALUES (1, 'while awake')");
-      assertThat(notificationsUntilMarker(listener, writer, "media")).as("NOTIFYs while awake").isEmpty();
+      assertThat(Notifications.payloadsBeforeMarker(listener, writer, "media")).as("NOTIFYs while awake").isEmpty();
 
       held.execute("SELECT pg_advisory_lock(" + check + ")");
       w.execute("INSERT INTO media (id, title) VALUES (2, 'while checking')");
-      assertThat(notificationsUntilMarker(listener, writer, "media")).as("NOTIFYs while checking").containsExactly("");
+      assertThat(Notifications.payloadsBeforeMarker(listener, writer, "media")).as("NOTIFYs while checking").containsExactly("");
 
       held.execute("SELECT pg_advisory_unlock(" + check + "), pg_advisory_unlock(" + awake + ")");
       w.execute("INSERT INTO media (id, title) VALUES (3, 'nobody awake')");
-      assertThat(notificationsUntilMarker(listener, writer, "media")).as("NOTIFYs, nobody awake").containsExactly("");
+      assertThat(Notifications.payloadsBeforeMarker(listener, writer, "media")).as("NOTIFYs, nobody awake").containsExactly("");
     }
     assertThat(notifications("media"))
         .extracting(n -> n.get("new").get("title").asText())
@@ -178,7 +177,7 @@ class TriggerIntegrationTest {
         s.execute("INSERT INTO reading (id, value) VALUES (1, 20.5)");
         s.execute("UPDATE reading SET value = 21 WHERE id = 1");
       }
-      assertThat(notificationsUntilMarker(listener, writer, "reading")).as("NOTIFYs on channel reading").isEmpty();
+      assertThat(Notifications.payloadsBeforeMarker(listener, writer, "reading")).as("NOTIFYs on channel reading").isEmpty();
     }
     assertThat(notifications("reading"))
         .extracting(n -> n.get("op").asText() + " " + n.get("new").get("value").asText())
@@ -232,7 +231,7 @@ class TriggerIntegrationTest {
         ps.executeUpdate();
       }
       writer.setAutoCommit(false);
-      List<String> payloads = notificationsUntilMarker(listener, writer, "quotes");
+      List<String> payloads = Notifications.payloadsBeforeMarker(listener, writer, "quotes");
       assertThat(payloads).hasSize(2);
       JsonNode small = JSON.readTree(payloads.get(0));
       assertThat(small.get("op").asText()).isEqualTo("INSERT");
@@ -284,40 +283,8 @@ class TriggerIntegrationTest {
 
   private Connection listen(String channel) throws SQLException {
     Connection c = db.connect();
-    try (Statement s = c.createStatement()) {
-      s.execute("LISTEN \"" + channel + "\"");
-      s.execute("LISTEN \"marker\"");
-    }
+    Notifications.listen(c, channel);
     return c;
-  }
-
-  /**
-   * Payloads received on {@code channel} until a marker NOTIFY, committed after everything under test,
-   * arrives: notifications are delivered in commit order, so nothing under test can come later.
-   */
-  private static List<String> notificationsUntilMarker(Connection listener, Connection writer, String channel)
-      throws SQLException {
-    boolean auto = writer.getAutoCommit();
-    writer.setAutoCommit(true);
-    try (Statement s = writer.createStatement()) {
-      s.execute("NOTIFY \"marker\"");
-    }
-    writer.setAutoCommit(auto);
-    List<String> payloads = new ArrayList<>();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    PGConnection pg = listener.unwrap(PGConnection.class);
-    while (System.nanoTime() < deadline) {
-      PGNotification[] batch = pg.getNotifications(1000);
-      for (PGNotification n : batch == null ? new PGNotification[0] : batch) {
-        if (n.getName().equals("marker")) {
-          return payloads;
-        }
-        if (n.getName().equals(channel)) {
-          payloads.add(n.getParameter());
-        }
-      }
-    }
-    throw new AssertionError("the marker notification did not arrive in 30 s; got " + payloads);
   }
 
   private String definitions() throws SQLException {

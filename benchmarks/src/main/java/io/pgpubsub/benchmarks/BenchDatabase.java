@@ -72,26 +72,32 @@ final class BenchDatabase implements AutoCloseable {
   /** Which of the entity table's generated triggers is enabled. */
   enum Trigger {
     /** none: plain inserts */
-    NONE(null),
+    NONE(null, "no trigger", false),
     /** the default channel with no listener awake: stored row and pg_notify */
-    NOTIFY("pgpubsub_" + BenchEvent.CHANNEL),
+    NOTIFY("pgpubsub_" + BenchEvent.CHANNEL, "trigger (no listener awake)", true),
     /**
      * the default channel while a listener process is awake (a session holds the channel's "awake" lock, as
      * a listener does while its workers drain): stored row, the NOTIFY skipped
      */
-    AWAKE("pgpubsub_" + BenchEvent.CHANNEL),
+    AWAKE("pgpubsub_" + BenchEvent.CHANNEL, "trigger (a listener awake)", true),
     /** {@code pgNotify = false}: stored row only */
-    POLLED("pgpubsub_" + BenchPolledEvent.CHANNEL),
+    POLLED("pgpubsub_" + BenchPolledEvent.CHANNEL, "pgNotify=false trigger", true),
     /**
      * not generated: a hand-written trigger that stores a constant row ({@code '{}'}) and nothing else, the
      * least any trigger that keeps one row per change can cost
      */
-    FLOOR("bench_floor");
+    FLOOR("bench_floor", "hand-written constant-row trigger (the floor of storing a row)", false);
 
     final String name;
+    /** How the report names it. */
+    final String label;
+    /** Whether the write-overhead targets apply to it (the generated triggers). */
+    final boolean targeted;
 
-    Trigger(String name) {
+    Trigger(String name, String label, boolean targeted) {
       this.name = name;
+      this.label = label;
+      this.targeted = targeted;
     }
   }
 

@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -52,12 +53,11 @@ final class Doorbell {
 
   private final Engine engine;
   private final List<String> channels;
-  /** Guards the connection and {@link #held}; enter() never waits for it. */
+  /** Guards the connection and changes of {@link #held}; enter() never waits for it. */
   private final ReentrantLock lock = new ReentrantLock();
   private Connection connection;
-  private final Set<String> held = new LinkedHashSet<>();
-  /** A channel whose AWAKE this process holds (for {@link #fullBatch}), or null. */
-  private volatile String helpChannel;
+  /** The channels whose AWAKE this process holds; replaced, never changed (fullBatch reads it without lock). */
+  private volatile Set<String> held = Set.of();
   /** Workers between enter() and leave(). */
   private int active;
   private long lastHelp;
@@ -81,6 +81,7 @@ final class Doorbell {
         return;
       }
       Connection c = connection();
+      Set<String> taken = new LinkedHashSet<>();
       try (PreparedStatement ps =
           c.prepareStatement("SELECT ch, pg_try_advisory_lock(?, hashtext(ch)) FROM unnest(?::text[]) AS ch")) {
         ps.setInt(1, AWAKE);
@@ -88,12 +89,12 @@ final class Doorbell {
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
             if (rs.getBoolean(2)) {
-              held.add(rs.getString(1));
+              taken.add(rs.getString(1));
             }
           }
         }
       }
-      helpChannel = held.isEmpty() ? null : held.iterator().next();
+      held = Collections.unmodifiableSet(taken);
     } catch (SQLException e) {
       fail(e);
     } finally {
@@ -124,36 +125,15 @@ final class Doorbell {
         }
       }
       Connection c = connection();
+      Set<String> released = held;
       try (PreparedStatement unlock =
           c.prepareStatement("SELECT pg_advisory_unlock(?, hashtext(ch)) FROM unnest(?::text[]) AS ch")) {
         unlock.setInt(1, AWAKE);
-        unlock.setArray(2, c.createArrayOf("text", held.toArray()));
+        unlock.setArray(2, c.createArrayOf("text", released.toArray()));
         unlock.executeQuery().close();
       }
-      List<String> released = List.copyOf(held);
-      held.clear();
-      helpChannel = null;
-      long timeout = lockTimeoutMillis();
-      try (PreparedStatement take = c.prepareStatement("SELECT pg_advisory_lock(?, hashtext(?))");
-          PreparedStatement give = c.prepareStatement("SELECT pg_advisory_unlock(?, hashtext(?))")) {
-        for (String channel : released) {
-          take.setInt(1, CHECK);
-          take.setString(2, channel);
-          try {
-            take.executeQuery().close();
-          } catch (SQLException e) {
-            if (!"55P03".equals(e.getSQLState())) {
-              throw e;
-            }
-            // a writer transaction that skipped its NOTIFY is still open: the poll finds its row
-            Engine.log.debug("[{}] a writer on '{}' is still open after {} ms", engine.name, channel, timeout);
-            continue;
-          }
-          give.setInt(1, CHECK);
-          give.setString(2, channel);
-          give.executeQuery().close();
-        }
-      }
+      held = Set.of();
+      awaitSkippedWriters(c, released);
       return true;
     } catch (SQLException e) {
       fail(e);
@@ -164,12 +144,37 @@ final class Doorbell {
   }
 
   /**
+   * Takes and at once releases CHECK on each channel: returns when every writer that skipped its NOTIFY has
+   * ended, or after the lock timeout (then the poll finds what such a writer stored).
+   */
+  private void awaitSkippedWriters(Connection c, Set<String> channels) throws SQLException {
+    try (PreparedStatement check =
+        c.prepareStatement("SELECT pg_advisory_lock(?, hashtext(?)), pg_advisory_unlock(?, hashtext(?))")) {
+      for (String channel : channels) {
+        check.setInt(1, CHECK);
+        check.setString(2, channel);
+        check.setInt(3, CHECK);
+        check.setString(4, channel);
+        try {
+          check.executeQuery().close();
+        } catch (SQLException e) {
+          if (!"55P03".equals(e.getSQLState())) {
+            throw e;
+          }
+          Engine.log.debug(
+              "[{}] a writer on '{}' is still open after {} ms", engine.name, channel, lockTimeoutMillis());
+        }
+      }
+    }
+  }
+
+  /**
    * A worker claimed a full batch: when this process holds AWAKE (so writers do not wake anyone), wakes the
    * other processes too, within the batch's transaction, at most every {@value #HELP_INTERVAL_MILLIS} ms.
    */
   void fullBatch(Connection c) throws SQLException {
-    String channel = helpChannel;
-    if (channel == null) {
+    Set<String> holding = held;
+    if (holding.isEmpty()) {
       return;
     }
     synchronized (this) {
@@ -180,7 +185,7 @@ final class Doorbell {
       lastHelp = now;
     }
     try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, '')")) {
-      ps.setString(1, channel);
+      ps.setString(1, holding.iterator().next());
       ps.executeQuery().close();
     }
   }
@@ -189,10 +194,7 @@ final class Doorbell {
   void close() {
     lock.lock();
     try {
-      held.clear();
-      helpChannel = null;
-      Engine.closeQuietly(connection);
-      connection = null;
+      drop();
     } finally {
       lock.unlock();
     }
@@ -223,8 +225,12 @@ final class Doorbell {
 
   private void fail(SQLException e) {
     Engine.log.debug("[{}] doorbell connection failed, writers notify until it is back: {}", engine.name, e.toString());
-    held.clear();
-    helpChannel = null;
+    drop();
+  }
+
+  /** Forgets the connection and closes it; the server releases its locks. Call with {@link #lock} held. */
+  private void drop() {
+    held = Set.of();
     Engine.closeQuietly(connection);
     connection = null;
   }

@@ -19,7 +19,7 @@ public final class Sql {
    * order, so the scan stops after {@code limit} rows however long the backlog. The condition is written for that
    * plan: {@code (channel, id) > (c.channel, watermark) AND channel <= c.channel} is the index's start and end,
    * and {@code ORDER BY channel, id} is the index's order, which the primary key cannot give; {@link
-   * #pinClaimPlan} leaves the planner no other choice. Measured with statistics taken while the table was empty
+   * #PIN_CLAIM_PLAN} leaves the planner no other choice. Measured with statistics taken while the table was empty
    * (the usual case), the simpler forms all went wrong as the backlog grew: {@code channel = ANY(?)} read and
    * sorted every ready row of the channels on every claim (30-40 ms per batch of 200 with 10,000 rows waiting),
    * and {@code channel = c.channel ORDER BY id} walked the primary key, reading every row of the other channels
@@ -47,19 +47,19 @@ public final class Sql {
   public final String claimDelete;
   /**
    * Run just before {@link #claimDelete}, in its transaction: turns sorting and bitmap scans off for the claim
-   * (transaction-local settings) and returns the values they had, for {@link #unpinClaimPlan}. The claim's
+   * (transaction-local settings) and returns the values they had, for {@link #UNPIN_CLAIM_PLAN}. The claim's
    * shape alone does not pin its plan: with statistics taken while the table was empty, PostgreSQL 15 was seen
    * to choose a bitmap scan of every ready row of the channel and a sort, on every claim, which makes a
    * listener slower the further it falls behind. With both off, the only plan left that needs neither is the
    * ordered range scan of the {@code (channel, id)} index, which stops after n rows.
    */
-  public final String pinClaimPlan =
+  public static final String PIN_CLAIM_PLAN =
       "WITH before AS MATERIALIZED (SELECT current_setting('enable_sort') AS sort,"
           + " current_setting('enable_bitmapscan') AS bitmap)"
           + " SELECT sort, bitmap, set_config('enable_sort', 'off', true), set_config('enable_bitmapscan', 'off', true)"
           + " FROM before";
   /** Run right after the claim: gives the callbacks' statements the planner settings the session had. */
-  public final String unpinClaimPlan =
+  public static final String UNPIN_CLAIM_PLAN =
       "SELECT set_config('enable_sort', ?, true), set_config('enable_bitmapscan', ?, true)";
   /** Safe mode: lock the rows of a failed batch again, without removing them. Parameter: ids. */
   public final String lockIds;

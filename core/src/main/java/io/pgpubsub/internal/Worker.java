@@ -126,8 +126,8 @@ final class Worker implements Runnable {
         c.setAutoCommit(false);
         Array[] rotations = rotations(c, engine.config.channelNames());
         try (PreparedStatement claim = c.prepareStatement(engine.sql.claimDelete);
-            PreparedStatement pin = c.prepareStatement(engine.sql.pinClaimPlan);
-            PreparedStatement unpin = c.prepareStatement(engine.sql.unpinClaimPlan)) {
+            PreparedStatement pin = c.prepareStatement(Sql.PIN_CLAIM_PLAN);
+            PreparedStatement unpin = c.prepareStatement(Sql.UNPIN_CLAIM_PLAN)) {
           int p = 2;
           claim.setLong(p++, engine.watermark);
           if (engine.config.payloadFilter() != null) {

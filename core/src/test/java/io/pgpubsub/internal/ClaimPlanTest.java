@@ -43,7 +43,7 @@ class ClaimPlanTest {
         for (String channels : new String[] {"{idle,busy}", "{busy,idle}"}) {
           s.execute("SET plan_cache_mode = " + mode);
           s.execute("BEGIN");
-          s.execute(sql.pinClaimPlan); // as the worker does, in the claim's transaction
+          s.execute(Sql.PIN_CLAIM_PLAN); // as the worker does, in the claim's transaction
           JsonNode plan;
           try (ResultSet rs =
               s.executeQuery(

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.pgpubsub.Listener;
 import io.pgpubsub.hibernate.model.Reading;
 import io.pgpubsub.testing.PostgresExtension.PostgresTest;
+import io.pgpubsub.testing.Notifications;
 import io.pgpubsub.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -21,8 +22,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.hibernate.SessionFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.postgresql.PGConnection;
-import org.postgresql.PGNotification;
 
 /**
  * The wake-up protocol under concurrent writers, through the real generated trigger and listener. The poll
@@ -42,10 +41,7 @@ class WakeUpTest {
     ReadingCounter counter = new ReadingCounter();
     try (SessionFactory sf = TestHibernate.build(db, Map.of(), Reading.class);
         Connection notifies = db.connect()) {
-      try (Statement s = notifies.createStatement()) {
-        s.execute("LISTEN \"reading\"");
-        s.execute("LISTEN \"marker\"");
-      }
+      Notifications.listen(notifies, "reading");
       Listener listener =
           HibernatePubSub.listener(sf)
               .name("wake-up")
@@ -108,10 +104,7 @@ class WakeUpTest {
         Connection notifies = db.connect();
         Connection writer = db.connect();
         Connection observer = db.connect()) {
-      try (Statement s = notifies.createStatement()) {
-        s.execute("LISTEN \"reading\"");
-        s.execute("LISTEN \"marker\"");
-      }
+      Notifications.listen(notifies, "reading");
       Listener listener =
           HibernatePubSub.listener(sf)
               .name("wake-up-race")
@@ -195,22 +188,8 @@ class WakeUpTest {
 
   /** NOTIFYs on "reading" received before a marker sent after all the writers committed. */
   private static int countUntilMarker(Connection listening, TestDatabase db) throws Exception {
-    try (Connection c = db.connect();
-        Statement s = c.createStatement()) {
-      s.execute("NOTIFY \"marker\"");
+    try (Connection sender = db.connect()) {
+      return Notifications.payloadsBeforeMarker(listening, sender, "reading").size();
     }
-    int n = 0;
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    PGConnection pg = listening.unwrap(PGConnection.class);
-    while (System.nanoTime() < deadline) {
-      PGNotification[] batch = pg.getNotifications(1000);
-      for (PGNotification note : batch == null ? new PGNotification[0] : batch) {
-        if (note.getName().equals("marker")) {
-          return n;
-        }
-        n++;
-      }
-    }
-    throw new AssertionError("the marker NOTIFY did not arrive");
   }
 }

@@ -451,7 +451,7 @@ final class JdbcValues {
   private static LocalDateTime localDateTime(String s) {
     String iso = s.indexOf('T') < 0 ? s.replaceFirst(" ", "T") : s;
     if (hasOffset(iso)) {
-      return OffsetDateTime.parse(normalizeOffset(iso), OFFSET_DATE_TIME).toLocalDateTime();
+      return dateTime(s).toLocalDateTime();
     }
     return LocalDateTime.parse(iso);
   }
