@@ -91,7 +91,7 @@ public final class Bench {
       machine.forEach((k, v) -> System.out.println("  " + k + ": " + v));
 
       if (workloads.contains("write")) {
-        write(new WriteOverhead(db), report, writers, singleRows, bulkRows, rounds, machine.get("synchronous_commit"));
+        write(new WriteOverhead(db), report, db.jdbcUrl(), writers, singleRows, bulkRows, rounds, machine.get("synchronous_commit"));
       }
       if (workloads.contains("drain")) {
         Drain d = new Drain(db, workers, batch, jfr);
@@ -130,47 +130,92 @@ public final class Bench {
         .collect(Collectors.joining(","));
   }
 
+  /**
+   * Write overhead, JDBC and Hibernate side by side: one-row transactions over {@code writers} writers at the
+   * server's synchronous_commit and at the other value (a NOTIFY costs the most with durable commits), and
+   * one transaction of {@code bulkRows} rows (a JDBC batch; Hibernate with batch_size=50), with and without
+   * pgjdbc's reWriteBatchedInserts.
+   */
   private static void write(
-      WriteOverhead w, Report report, int writers, int singleRows, int bulkRows, int rounds, String serverCommit)
+      WriteOverhead w, Report report, String url, int writers, int singleRows, int bulkRows, int rounds, String serverCommit)
       throws Exception {
-    // the server's own synchronous_commit, then the other value: a NOTIFY costs the most with durable commits
+    int warmup = Math.max(writers, singleRows / 10);
     for (String commit : new String[] {null, "on".equals(serverCommit) ? "off" : "on"}) {
-      String setting = "synchronous_commit=" + (commit == null ? serverCommit : commit);
-      System.out.printf(
-          Locale.ROOT, "write overhead: %,d one-row transactions over %d writers, %s ...%n", singleRows, writers, setting);
-      WriteOverhead.Result single = w.singleRow(writers, singleRows, rounds, commit);
-      printWrite(single);
-      addWrite(report, "write, 1-row tx, " + writers + " writers, " + setting, single, 0.9);
+      String value = commit == null ? serverCommit : commit;
+      String setting = "synchronous_commit=" + value;
+      String at = WriteOverhead.withSynchronousCommit(url, commit);
+      boolean durable = "on".equals(value);
+      String what = String.format(Locale.ROOT, "%,d one-row transactions over %d writers, %s", singleRows, writers, setting);
+      try (WriteOverhead.Client jdbc = WriteOverhead.jdbc(at, writers, 1)) {
+        WriteOverhead.Result r = measure(w, jdbc, what, singleRows, warmup, rounds);
+        addWrite(report, jdbc, "1-row tx, " + writers + " writers, " + setting, r, t -> durable && t == BenchDatabase.Trigger.NOTIFY ? 0.70 : 0);
+      }
+      try (WriteOverhead.Client hibernate = HibernateWriters.onePerTransaction(at, writers)) {
+        WriteOverhead.Result r = measure(w, hibernate, what.replace("transactions", "transactions (persist)"), singleRows, warmup, rounds);
+        addWrite(report, hibernate, "1 entity/tx, " + writers + " writers, " + setting, r, t -> durable && t.notifies() ? 0.85 : 0);
+      }
     }
-    System.out.printf(Locale.ROOT, "write overhead: one %,d-row transaction ...%n", bulkRows);
-    WriteOverhead.Result bulk = w.bulk(bulkRows, Math.max(rounds, 3));
-    printWrite(bulk);
-    addWrite(report, String.format(Locale.ROOT, "write, one %,d-row tx", bulkRows), bulk, 0.6);
+    int bulkRounds = Math.max(rounds, 3);
+    for (boolean rewrite : new boolean[] {false, true}) {
+      String at = rewrite ? WriteOverhead.withRewrite(url) : url;
+      String option = rewrite ? ", reWriteBatchedInserts" : "";
+      try (WriteOverhead.Client jdbc = WriteOverhead.jdbc(at, 1, bulkRows)) {
+        String what = String.format(Locale.ROOT, "one %,d-row transaction (one JDBC batch%s)", bulkRows, option);
+        WriteOverhead.Result r = measure(w, jdbc, what, bulkRows, bulkRows, bulkRounds);
+        addWrite(report, jdbc, String.format(Locale.ROOT, "one %,d-row tx%s", bulkRows, option), r, t -> 0);
+      }
+      try (WriteOverhead.Client hibernate = HibernateWriters.oneTransaction(at, 50)) {
+        String what = String.format(Locale.ROOT, "%,d entities in one transaction (batch_size=50%s)", bulkRows, option);
+        WriteOverhead.Result r = measure(w, hibernate, what, bulkRows, bulkRows, bulkRounds);
+        addWrite(
+            report,
+            hibernate,
+            String.format(Locale.ROOT, "%,d entities in one tx, batch_size=50%s", bulkRows, option),
+            r,
+            t -> rewrite && t.notifies() ? 0.60 : 0);
+      }
+    }
   }
 
-  private static void printWrite(WriteOverhead.Result r) {
+  private static WriteOverhead.Result measure(
+      WriteOverhead w, WriteOverhead.Client client, String what, int rows, int warmup, int rounds) throws Exception {
+    System.out.printf(Locale.ROOT, "write overhead, %s: %s ...%n", client.name(), what);
+    WriteOverhead.Result r = w.measure(client, rows, warmup, rounds);
     StringBuilder line = new StringBuilder(" ");
     for (BenchDatabase.Trigger t : BenchDatabase.Trigger.values()) {
-      line.append(String.format(Locale.ROOT, " %s %,.0f rows/s", t.label, r.rate(t)));
+      line.append(String.format(Locale.ROOT, " %s %,.0f rows/s", t.describe(), r.rate(t)));
       line.append(t == BenchDatabase.Trigger.NONE ? ";" : String.format(Locale.ROOT, " (%.2fx);", r.ratio(t)));
     }
     System.out.println(line.substring(0, line.length() - 1));
+    return r;
   }
 
-  private static void addWrite(Report report, String workload, WriteOverhead.Result r, double target) {
+  /**
+   * One row per trigger: the workload column names the client ({@code JDBC} or {@code Hibernate}), the metric
+   * column the trigger and the listener state.
+   *
+   * @param target per trigger, the least ratio the issue asks for (0: no target)
+   */
+  private static void addWrite(
+      Report report,
+      WriteOverhead.Client client,
+      String workload,
+      WriteOverhead.Result r,
+      java.util.function.ToDoubleFunction<BenchDatabase.Trigger> target) {
     for (BenchDatabase.Trigger t : BenchDatabase.Trigger.values()) {
       if (t == BenchDatabase.Trigger.NONE) {
         continue;
       }
+      double min = target.applyAsDouble(t);
       report.add(
           new Row(
-              workload,
-              "inserts/s, " + t.label + " vs none",
+              "write, " + client.name() + ", " + workload,
+              "inserts/s, " + t.describe() + " vs no trigger",
               "/s",
               r.rate(t),
               r.rate(BenchDatabase.Trigger.NONE),
-              t.targeted ? String.format(Locale.ROOT, ">= %.2fx", target) : "",
-              t.targeted ? Verdict.of(r.ratio(t) >= target) : Verdict.NONE));
+              min > 0 ? String.format(Locale.ROOT, ">= %.2fx", min) : "",
+              min > 0 ? Verdict.of(r.ratio(t) >= min) : Verdict.NONE));
     }
   }
 

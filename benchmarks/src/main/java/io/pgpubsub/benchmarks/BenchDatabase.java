@@ -57,6 +57,7 @@ final class BenchDatabase implements AutoCloseable {
         Statement s = c.createStatement()) {
       NotificationTable.install(c, NotificationTable.DEFAULT_SCHEMA);
       s.execute(BenchEvent.TABLE_DDL);
+      s.execute(BenchWrite.SEQUENCE_DDL);
       s.execute(BenchChannel.triggerDdl());
       s.execute(BenchChannel.polledTriggerDdl());
       s.execute(
@@ -69,36 +70,64 @@ final class BenchDatabase implements AutoCloseable {
     }
   }
 
-  /** Which of the entity table's generated triggers is enabled. */
+  /**
+   * Which of the entity table's triggers is enabled, and which listener state writers meet (the advisory locks
+   * a listener process holds in that state, held by a session of the benchmark while the writers run).
+   */
   enum Trigger {
     /** none: plain inserts */
-    NONE(null, "no trigger", false),
-    /** the default channel with no listener awake: stored row and pg_notify */
-    NOTIFY("pgpubsub_" + BenchEvent.CHANNEL, "trigger (no listener awake)", true),
-    /**
-     * the default channel while a listener process is awake (a session holds the channel's "awake" lock, as
-     * a listener does while its workers drain): stored row, the NOTIFY skipped
-     */
-    AWAKE("pgpubsub_" + BenchEvent.CHANNEL, "trigger (a listener awake)", true),
+    NONE(null, "no trigger", null, false),
+    /** the default channel, no listener process running */
+    NOTIFY("pgpubsub_" + BenchEvent.CHANNEL, "trigger", "no listener running", false),
+    /** the default channel while a listener process waits for work (its workers asleep) */
+    IDLE("pgpubsub_" + BenchEvent.CHANNEL, "trigger", "a listener idle", false, idleLocks()),
+    /** the default channel while a listener process drains (its workers busy) */
+    AWAKE("pgpubsub_" + BenchEvent.CHANNEL, "trigger", "a listener awake", false, awakeLocks()),
     /** {@code pgNotify = false}: stored row only */
-    POLLED("pgpubsub_" + BenchPolledEvent.CHANNEL, "pgNotify=false trigger", true),
+    POLLED("pgpubsub_" + BenchPolledEvent.CHANNEL, "pgNotify=false trigger", "no listener running", false),
     /**
      * not generated: a hand-written trigger that stores a constant row ({@code '{}'}) and nothing else, the
      * least any trigger that keeps one row per change can cost
      */
-    FLOOR("bench_floor", "hand-written constant-row trigger (the floor of storing a row)", false);
+    FLOOR("bench_floor", "constant-row trigger (the floor of storing a row)", "no listener running", true);
 
     final String name;
-    /** How the report names it. */
+    /** How the report names the trigger. */
     final String label;
-    /** Whether the write-overhead targets apply to it (the generated triggers). */
-    final boolean targeted;
+    /** The listener state, one of the phrases the report's metric column uses. */
+    final String state;
+    /** Not generated: a figure that explains the others (no target applies). */
+    final boolean floor;
+    /** What a session holds while the writers run, as a listener process in {@link #state} would. */
+    final String[] listenerLocks;
 
-    Trigger(String name, String label, boolean targeted) {
+    Trigger(String name, String label, String state, boolean floor, String... listenerLocks) {
       this.name = name;
       this.label = label;
-      this.targeted = targeted;
+      this.state = state;
+      this.floor = floor;
+      this.listenerLocks = listenerLocks;
     }
+
+    /** The generated trigger of a channel that NOTIFYs (in any listener state). */
+    boolean notifies() {
+      return this == NOTIFY || this == IDLE || this == AWAKE;
+    }
+
+    /** The report's metric column: the trigger and the listener state. */
+    String describe() {
+      return state == null ? label : label + ", " + state;
+    }
+  }
+
+  /** An idle listener process holds nothing: writers NOTIFY unless a process is awake (core's Doorbell). */
+  private static String[] idleLocks() {
+    return new String[0];
+  }
+
+  /** A listener process that drains holds the channel's "awake" lock (core's Doorbell.AWAKE, 'pgs1'). */
+  private static String[] awakeLocks() {
+    return new String[] {"SELECT pg_advisory_lock(1885827889, hashtext('" + BenchEvent.CHANNEL + "'))"};
   }
 
   /** Empties both tables (identity restarted) and enables the default channel's trigger only. */

@@ -8,13 +8,24 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Write overhead: the same inserts into the entity's table with the default generated trigger (stored row
- * and pg_notify), the same while a listener process is awake (the NOTIFY skipped), with the {@code pgNotify =
- * false} trigger (stored row only), and with no trigger (no listener runs; both tables are emptied before each
- * run). Runs rotate between the three, and each reports its
- * best run, so that a noisy neighbour hurts none more than the others.
+ * Write overhead: the same inserts into the entity's table with each of {@link Trigger}'s triggers and listener
+ * states, and with no trigger (no listener process runs; a listener's advisory locks are held by a session
+ * of the benchmark where the state needs them; both tables are emptied before each run). Runs rotate between
+ * the triggers, and each reports its best run, so that a noisy neighbour hurts none more than the others.
  */
 final class WriteOverhead {
+
+  /** A way of writing rows: plain JDBC ({@link Writers}) or Hibernate ({@link HibernateWriters}). */
+  interface Client extends AutoCloseable {
+    /** {@code JDBC} or {@code Hibernate}: the report's workload column. */
+    String name();
+
+    /** Writes {@code rows} entity rows (sequence numbers 1..rows) and says how fast. */
+    Writers.Result write(int rows) throws Exception;
+
+    @Override
+    default void close() {}
+  }
 
   /** Rows per second for each trigger. */
   record Result(Map<Trigger, Double> rowsPerSecond) {
@@ -33,54 +44,58 @@ final class WriteOverhead {
     this.db = db;
   }
 
+  /** Plain JDBC: {@code writers} writers, {@code rowsPerTx} rows per transaction (one JDBC batch when above 1). */
+  static Client jdbc(String url, int writers, int rowsPerTx) {
+    return new Client() {
+      @Override
+      public String name() {
+        return "JDBC";
+      }
+
+      @Override
+      public Writers.Result write(int rows) throws Exception {
+        return new Writers(url, writers, Math.min(rowsPerTx, rows), 0).run(rows, TimeUnit.HOURS.toNanos(1), null);
+      }
+    };
+  }
+
   /**
-   * {@code rows} one-row transactions over {@code writers} concurrent writers.
-   *
-   * @param synchronousCommit the writers' {@code synchronous_commit}, or null for the server's setting
+   * {@code rows} rows written by {@code client}, with each trigger, best of {@code rounds} runs each, after a
+   * warm-up of {@code warmupRows} rows with no trigger (JIT, connections, caches).
    */
-  Result singleRow(int writers, int rows, int rounds, String synchronousCommit) throws Exception {
-    String url = withSynchronousCommit(db.jdbcUrl(), synchronousCommit);
-    once(url, Trigger.NONE, writers, 1, Math.max(writers, rows / 10)); // warm-up (JIT, connections, caches)
-    return best(url, writers, 1, rows, rounds);
-  }
-
-  /** One transaction of {@code rows} rows (one JDBC batch). */
-  Result bulk(int rows, int rounds) throws Exception {
-    once(db.jdbcUrl(), Trigger.NONE, 1, rows, rows); // warm-up
-    return best(db.jdbcUrl(), 1, rows, rows, rounds);
-  }
-
-  private Result best(String url, int writers, int rowsPerTx, int rows, int rounds) throws Exception {
+  Result measure(Client client, int rows, int warmupRows, int rounds) throws Exception {
+    once(client, Trigger.NONE, warmupRows);
     Map<Trigger, Double> best = new EnumMap<>(Trigger.class);
     Trigger[] order = Trigger.values();
     for (int i = 0; i < rounds; i++) {
       for (int k = 0; k < order.length; k++) {
         Trigger t = order[(i + k) % order.length]; // each round starts with another trigger
-        best.merge(t, once(url, t, writers, rowsPerTx, rows), Math::max);
+        best.merge(t, once(client, t, rows), Math::max);
       }
     }
     return new Result(best);
   }
 
-  private double once(String url, Trigger trigger, int writers, int rowsPerTx, int rows) throws Exception {
+  private double once(Client client, Trigger trigger, int rows) throws Exception {
     db.reset();
     db.trigger(trigger);
     db.execute("VACUUM ANALYZE public.pgpubsub_notification", "VACUUM ANALYZE public.bench_event");
     Writers.Result r;
-    try (Connection awake = trigger == Trigger.AWAKE ? db.connect() : null) {
-      if (awake != null) {
-        try (Statement s = awake.createStatement()) {
-          // what a listener process holds while its workers drain (io.pgpubsub.internal.Doorbell.AWAKE)
-          s.execute("SELECT pg_advisory_lock(1885827889, hashtext('" + BenchEvent.CHANNEL + "'))");
+    try (Connection listener = trigger.listenerLocks.length > 0 ? db.connect() : null) {
+      if (listener != null) {
+        try (Statement s = listener.createStatement()) {
+          for (String lock : trigger.listenerLocks) {
+            s.execute(lock);
+          }
         }
       }
-      r = new Writers(url, writers, rowsPerTx, 0).run(rows, TimeUnit.HOURS.toNanos(1), null);
+      r = client.write(rows);
     }
     long stored = db.count("SELECT count(*) FROM public.pgpubsub_notification");
     if (r.rows() != rows || stored != (trigger == Trigger.NONE ? 0 : rows)) {
       throw new IllegalStateException(
-          "write overhead: wrote " + r.rows() + " of " + rows + " rows, " + stored + " notifications stored (trigger "
-              + trigger + ")");
+          "write overhead, " + client.name() + ": wrote " + r.rows() + " of " + rows + " rows, " + stored
+              + " notifications stored (trigger " + trigger + ")");
     }
     db.trigger(Trigger.NOTIFY);
     return r.rowsPerSecond();
@@ -92,5 +107,10 @@ final class WriteOverhead {
       return url;
     }
     return url + (url.contains("?") ? "&" : "?") + "options=-c%20synchronous_commit%3D" + value;
+  }
+
+  /** The URL with pgjdbc's {@code reWriteBatchedInserts} (a JDBC batch of inserts sent as multi-row INSERTs). */
+  static String withRewrite(String url) {
+    return url + (url.contains("?") ? "&" : "?") + "reWriteBatchedInserts=true";
   }
 }

@@ -30,15 +30,24 @@ class BenchSmokeTest {
   }
 
   @Test
-  void writeOverheadWritesEveryRowWithAndWithoutTheTrigger() throws Exception {
+  void writeOverheadWritesEveryRowWithAndWithoutTheTriggerThroughJdbcAndHibernate() throws Exception {
     WriteOverhead w = new WriteOverhead(db);
+    String url = db.jdbcUrl();
     // each run checks that every row was written and that each trigger stored one notification per row
-    WriteOverhead.Result single = w.singleRow(2, 40, 1, "on");
-    WriteOverhead.Result bulk = w.bulk(50, 1);
-    for (BenchDatabase.Trigger t : BenchDatabase.Trigger.values()) {
-      assertThat(single.rate(t)).as("one-row transactions, trigger " + t).isPositive();
-      assertThat(bulk.rate(t)).as("one transaction, trigger " + t).isPositive();
+    try (WriteOverhead.Client jdbc = WriteOverhead.jdbc(WriteOverhead.withSynchronousCommit(url, "on"), 2, 1);
+        WriteOverhead.Client jdbcBulk = WriteOverhead.jdbc(WriteOverhead.withRewrite(url), 1, 50);
+        WriteOverhead.Client hibernate = HibernateWriters.onePerTransaction(url, 2);
+        WriteOverhead.Client hibernateBulk = HibernateWriters.oneTransaction(WriteOverhead.withRewrite(url), 50)) {
+      for (WriteOverhead.Client client : new WriteOverhead.Client[] {jdbc, jdbcBulk, hibernate, hibernateBulk}) {
+        WriteOverhead.Result r = w.measure(client, 100, 10, 1);
+        for (BenchDatabase.Trigger t : BenchDatabase.Trigger.values()) {
+          assertThat(r.rate(t)).as(client.name() + ", trigger " + t).isPositive();
+        }
+      }
     }
+    assertThat(db.count("SELECT count(*) FROM public.bench_event WHERE id >= 1000000000000 AND note = repeat('x', 64)"))
+        .as("the last run's rows were persisted by Hibernate with ids from the sequence")
+        .isEqualTo(100);
   }
 
   @Test
