@@ -3,8 +3,11 @@ package io.pgpubsub.internal;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgpubsub.Delivery;
 import io.pgpubsub.Operation;
@@ -69,6 +72,12 @@ final class Dispatcher {
 
   private final Map<String, ChannelRuntime> channels;
   private final ObjectMapper mapper;
+  /**
+   * Reads trigger rows into trees whose numbers are exactly what PostgreSQL wrote, whatever mapper the
+   * application configured: every fraction as a BigDecimal (never through double), trailing zeros kept (a
+   * {@code numeric(10,2)} {@code 5.00} must not become {@code 5}, nor {@code 100.00} become {@code 1E+2}).
+   */
+  private final ObjectReader rows;
   private final RowDecoder rowDecoder;
   private final TransactionResources resources;
 
@@ -80,6 +89,11 @@ final class Dispatcher {
       TransactionResources resources,
       Metrics metrics) {
     this.mapper = mapper;
+    this.rows =
+        mapper
+            .reader()
+            .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
     this.rowDecoder = rowDecoder != null ? rowDecoder : new JacksonRowDecoder(mapper);
     this.resources = resources;
     Map<Class<?>, Object> instances = new LinkedHashMap<>();
@@ -224,7 +238,7 @@ final class Dispatcher {
 
   private Object readPart(ChannelDefinition channel, JsonParser p, String part) throws DecodeException, IOException {
     if (channel.trigger()) {
-      JsonNode row = mapper.readTree(p);
+      JsonNode row = rows.readTree(p);
       if (!(row instanceof ObjectNode)) {
         throw new DecodeException(
             "channel '" + channel.name() + "': the " + part + " row is not a JSON object: " + row.getNodeType());

@@ -65,7 +65,9 @@ final class ColumnDecoder {
     try {
       switch (kind) {
         case JSON:
-          return options.getJsonFormatMapper().fromString(node.toString(), jdbcJavaType, options);
+          // the column's text as PostgreSQL prints it, read by the SessionFactory's FormatMapper: what
+          // session.find gets from the driver, so decimals keep their scale and a String attribute its text
+          return options.getJsonFormatMapper().fromString(JsonbText.of(node), jdbcJavaType, options);
         case XML:
           return options.getXmlFormatMapper().fromString(JdbcValues.text(node), jdbcJavaType, options);
         case ARRAY:

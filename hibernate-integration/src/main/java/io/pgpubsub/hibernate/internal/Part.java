@@ -171,7 +171,7 @@ abstract class Part {
         return null;
       }
       try {
-        return mapping.getJdbcValueExtractor().extract(TextResultSet.of(node.toString()), 1, options);
+        return mapping.getJdbcValueExtractor().extract(TextResultSet.of(JsonbText.of(node)), 1, options);
       } catch (java.sql.SQLException | RuntimeException e) {
         throw new ColumnFailure(
             key,
