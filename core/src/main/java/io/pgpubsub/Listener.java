@@ -43,6 +43,8 @@ import javax.sql.DataSource;
 public final class Listener implements AutoCloseable {
 
   private static final AtomicInteger INSTANCES = new AtomicInteger();
+  /** The default of {@link Builder#callbackTimeout(Duration)}. */
+  private static final Duration DEFAULT_CALLBACK_TIMEOUT = Duration.ofMinutes(5);
 
   private final ListenerConfig config;
   private final Engine engine;
@@ -130,6 +132,7 @@ public final class Listener implements AutoCloseable {
     private String schema = NotificationTable.DEFAULT_SCHEMA;
     private boolean installSchema;
     private Duration gracePeriod = Duration.ofSeconds(30);
+    private Duration callbackTimeout = DEFAULT_CALLBACK_TIMEOUT;
     private Duration reconnectInitialDelay = Duration.ofMillis(100);
     private Duration reconnectMaxDelay = Duration.ofSeconds(30);
     private ObjectMapper objectMapper;
@@ -272,6 +275,19 @@ public final class Listener implements AutoCloseable {
       return this;
     }
 
+    /**
+     * How long one notification's callbacks may run. After it, the worker's batch is rolled back (its server
+     * process is terminated), the notification's attempt is recorded as failed ("timed out after ...", then
+     * retried or dead per the retry policy), and the worker is replaced: its thread is interrupted and
+     * abandoned. Default 5 minutes: far above any callback that works (bound your own HTTP and lock waits
+     * well below it), short enough that a hung callback neither holds its rows and batch for long nor keeps
+     * writers from sending their NOTIFY.
+     */
+    public Builder callbackTimeout(Duration callbackTimeout) {
+      this.callbackTimeout = callbackTimeout;
+      return this;
+    }
+
     /** Back-off after a lost connection: from {@code initial}, doubling, at most {@code max}, with jitter. Default 100 ms .. 30 s. */
     public Builder reconnectDelay(Duration initial, Duration max) {
       this.reconnectInitialDelay = initial;
@@ -312,6 +328,7 @@ public final class Listener implements AutoCloseable {
       positive("batchSize", batchSize);
       positive("pollInterval", pollInterval);
       positive("gracePeriod", gracePeriod);
+      positive("callbackTimeout", callbackTimeout);
       positive("reconnectDelay initial", reconnectInitialDelay);
       positive("reconnectDelay max", reconnectMaxDelay);
       Objects.requireNonNull(retryPolicy, "retryPolicy");
@@ -385,7 +402,7 @@ public final class Listener implements AutoCloseable {
               selected,
               workers,
               batchSize,
-              pollInterval,
+              capped(pollInterval),
               retryPolicy,
               recoverOnStart,
               rowDecoder,
@@ -394,9 +411,10 @@ public final class Listener implements AutoCloseable {
               filter,
               schema,
               installSchema,
-              gracePeriod,
-              reconnectInitialDelay,
-              reconnectMaxDelay,
+              capped(gracePeriod),
+              capped(callbackTimeout),
+              capped(reconnectInitialDelay),
+              capped(reconnectMaxDelay),
               mapper,
               meterRegistry));
     }
@@ -405,6 +423,12 @@ public final class Listener implements AutoCloseable {
       if (value < 1) {
         throw new IllegalArgumentException(what + " must be at least 1, got " + value);
       }
+    }
+
+    /** Longer than about 292 years is as good as forever, and fits a long of nanoseconds. */
+    private static Duration capped(Duration d) {
+      Duration max = Duration.ofNanos(Long.MAX_VALUE);
+      return d.compareTo(max) > 0 ? max : d;
     }
 
     private static void positive(String what, Duration value) {

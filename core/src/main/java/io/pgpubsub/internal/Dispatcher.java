@@ -153,14 +153,15 @@ final class Dispatcher {
   /**
    * Runs every listener of {@code row}'s channel that accepts its operation, then the resources'
    * beforeCompletion (flush). Throws whatever they throw; a decode problem arrives as an exception whose cause
-   * chain holds a {@link DecodeException} (see {@link DecodeFailure#find}).
+   * chain holds a {@link DecodeException} (see {@link DecodeFailure#find}). A listener that returns normally
+   * but leaves the transaction failed (it caught an SQL error) fails with a {@link FailedTransactionException}.
    */
   void dispatch(ClaimedRow row, Connection connection) throws Exception {
-    dispatch(row, connection, GuardedConnection.wrap(connection));
+    dispatch(row, GuardedConnection.of(connection));
   }
 
-  /** As {@link #dispatch(ClaimedRow, Connection)}, with the callbacks' guarded view of the connection. */
-  void dispatch(ClaimedRow row, Connection connection, Connection guarded) throws Exception {
+  /** As {@link #dispatch(ClaimedRow, Connection)}, on the worker's guard of its connection. */
+  void dispatch(ClaimedRow row, GuardedConnection guard) throws Exception {
     ChannelRuntime channel = channels.get(row.channel());
     if (channel == null) {
       throw new DecodeException("channel '" + row.channel() + "' is not served by this listener");
@@ -169,15 +170,25 @@ final class Dispatcher {
     Delivery delivery =
         new Delivery(row.id(), row.channel(), envelope.op, row.attempts() + 1, row.createdAt(), envelope.context);
     Target[] targets = channel.listeners(envelope.op);
+    Connection guarded = guard.connection();
     InvocationImpl invocation = new InvocationImpl(channel.definition, envelope, delivery, guarded);
-    TransactionResources.Scope scope = resources != null ? resources.open(connection) : null;
+    guard.reset();
+    // the resources (a Hibernate Session) work on the guarded connection too: transaction control through them
+    // is refused, and their failed statements are noted
+    TransactionResources.Scope scope = resources != null ? resources.open(guarded) : null;
     invocation.scope = scope;
     try {
       for (Target t : targets) {
         t.definition().invoker().invoke(t.instance(), invocation);
+        if (guard.failed()) {
+          throw FailedTransactionException.after(t.definition().id(), row, guard.abortedBy());
+        }
       }
       if (scope != null) {
         scope.beforeCompletion();
+        if (guard.failed()) {
+          throw FailedTransactionException.after("the flush of the callbacks' session", row, guard.abortedBy());
+        }
       }
     } finally {
       if (scope != null) {

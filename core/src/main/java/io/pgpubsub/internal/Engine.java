@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -68,10 +69,19 @@ public final class Engine {
   DataSource pool;
   private HikariDataSource ownPool;
   /** Rows with a smaller id are left alone (recoverOnStart(false)); 0 when recovering. */
-  long watermark;
+  volatile long watermark;
   private Thread listenThread;
   private ListenLoop listenLoop;
-  private final List<Worker> workers = new ArrayList<>();
+  /** The current workers; a timed-out worker is replaced in place (its thread is abandoned). */
+  private final List<Worker> workers = new CopyOnWriteArrayList<>();
+  private Thread watchdog;
+  /**
+   * With recoverOnStart(false): transactions that were in flight at start (their xids, 32 bits, as xmin shows
+   * them) and the watermark they may lower, until they have all ended; null when none are pending.
+   */
+  private volatile PendingWriters pendingWriters;
+
+  private record PendingWriters(long maxId, Long[] xmins, String[] xids) {}
 
   public Engine(ListenerConfig config) {
     this.config = config;
@@ -131,9 +141,14 @@ public final class Engine {
           progress.begin(countBacklog(c));
         } else {
           try (Statement s = c.createStatement();
-              ResultSet rs = s.executeQuery(sql.maxId)) {
+              ResultSet rs = s.executeQuery(sql.maxIdAndWriters)) {
             rs.next();
             watermark = rs.getLong(1);
+            Long[] xmins = (Long[]) rs.getArray(2).getArray();
+            String[] xids = (String[]) rs.getArray(3).getArray();
+            if (xids.length > 0) {
+              pendingWriters = new PendingWriters(watermark, xmins, xids);
+            }
           }
           log.info("[{}] recoverOnStart is off: notifications stored before id {} are left to other listeners", name, watermark + 1);
         }
@@ -167,13 +182,13 @@ public final class Engine {
     listenThread.setDaemon(true);
     listenThread.start();
     for (int i = 1; i <= config.workers(); i++) {
-      Worker w = new Worker(this, i);
-      Thread t = new Thread(w, "pgpubsub-worker-" + i);
-      t.setDaemon(true);
-      w.thread = t;
+      Worker w = newWorker(i);
       workers.add(w);
-      t.start();
+      w.thread.start();
     }
+    watchdog = new Thread(this::watch, "pgpubsub-watchdog");
+    watchdog.setDaemon(true);
+    watchdog.start();
     for (ChannelDefinition ch : config.channels()) {
       if (!ch.pgNotify()) {
         if (config.pollInterval().compareTo(java.time.Duration.ofSeconds(1)) >= 0) {
@@ -334,6 +349,51 @@ public final class Engine {
     }
   }
 
+  private Worker newWorker(int index) {
+    Worker w = new Worker(this, index);
+    Thread t = new Thread(w, "pgpubsub-worker-" + index);
+    t.setDaemon(true);
+    w.thread = t;
+    return w;
+  }
+
+  /**
+   * The id below which rows are left to other listeners (recoverOnStart(false)); 0 when recovering. While
+   * writer transactions that were in flight at start are pending, looks (once per call, in {@code c}'s
+   * transaction) whether they stored rows under the watermark, and lowers it below them: their rows were
+   * committed after the start, so they are this listener's to process.
+   */
+  long watermark(Connection c) throws SQLException {
+    PendingWriters pending = pendingWriters;
+    if (pending == null) {
+      return watermark;
+    }
+    try (PreparedStatement ps = c.prepareStatement(sql.inFlightRows)) {
+      ps.setLong(1, pending.maxId());
+      ps.setArray(2, c.createArrayOf("bigint", pending.xmins()));
+      ps.setArray(3, c.createArrayOf("text", pending.xids()));
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        long min = rs.getLong(1);
+        boolean lower = !rs.wasNull();
+        boolean ended = rs.getBoolean(2);
+        synchronized (this) {
+          if (lower && min - 1 < watermark) {
+            log.info(
+                "[{}] a writer transaction in flight at start stored notification {}: processing from there on",
+                name,
+                min);
+            watermark = min - 1;
+          }
+          if (ended && pendingWriters == pending) {
+            pendingWriters = null;
+          }
+        }
+      }
+    }
+    return watermark;
+  }
+
   /** A failed notification will be due again in {@code delayMillis}: wake a worker then. */
   void retryDueIn(long delayMillis) {
     long due = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMillis);
@@ -347,7 +407,7 @@ public final class Engine {
   /** How long an idle worker may wait: the poll interval, or less when a retry or broadcast is due sooner. */
   long idleWaitNanos() {
     long now = System.nanoTime();
-    long wait = config.pollInterval().toNanos();
+    long wait = nanos(config.pollInterval());
     synchronized (retryDue) {
       while (!retryDue.isEmpty() && retryDue.peek() - now <= 0) {
         retryDue.poll();
@@ -358,6 +418,151 @@ public final class Engine {
       }
     }
     return Math.max(0, Math.min(wait, broadcasts.nanosUntilNextDue()));
+  }
+
+  /** {@code d} in nanoseconds, at most Long.MAX_VALUE (about 292 years) rather than an overflow. */
+  static long nanos(java.time.Duration d) {
+    try {
+      return d.toNanos();
+    } catch (ArithmeticException e) {
+      return d.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
+  }
+
+  /**
+   * The watchdog: a worker whose current notification's callbacks have run longer than the callback timeout
+   * is given up and replaced (see {@link #timeOut}). Checks a few times per timeout, at most every second.
+   */
+  private void watch() {
+    long timeout = nanos(config.callbackTimeout());
+    long period = Math.max(10, Math.min(1_000, TimeUnit.NANOSECONDS.toMillis(timeout) / 4));
+    while (!sleepUnlessStopping(period)) {
+      for (Worker w : workers) {
+        Worker.Running r = w.running();
+        if (r != null && !w.abandoned() && System.nanoTime() - r.sinceNanos() - timeout > 0 && !stopping) {
+          try {
+            timeOut(w, r);
+          } catch (Throwable t) {
+            log.error("[{}] could not replace timed-out worker {}", name, w.index, t);
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * A callback ran past the callback timeout: rolls its batch back (the server process is terminated and the
+   * connection aborted), records the notification's attempt as failed ("timed out after ..."), and replaces
+   * the worker; the hung thread is interrupted and abandoned.
+   */
+  private void timeOut(Worker w, Worker.Running r) {
+    ClaimedRow row = r.row();
+    Thread hung = w.thread;
+    CallbackTimeoutException error =
+        new CallbackTimeoutException(
+            "the callbacks of notification "
+                + row.id()
+                + " on channel '"
+                + row.channel()
+                + "' timed out after "
+                + config.callbackTimeout()
+                + " (callbackTimeout); their transaction was rolled back and "
+                + hung.getName()
+                + " was interrupted and replaced. Where the thread was:");
+    error.setStackTrace(hung.getStackTrace());
+    log.error(
+        "[{}] {} ran the callbacks of notification {} on channel '{}' for longer than the callback timeout, {}:"
+            + " rolling back its batch, abandoning the thread and starting a new worker",
+        name,
+        hung.getName(),
+        row.id(),
+        row.channel(),
+        config.callbackTimeout());
+    Worker replacement = newWorker(w.index);
+    workers.set(workers.indexOf(w), replacement);
+    giveUp(w, row, error);
+    if (!stopping) {
+      replacement.thread.start();
+    }
+  }
+
+  /**
+   * Gives up a worker whose callback hangs, and records the attempt of {@code row} as failed: terminates the
+   * worker's server process (which rolls back its batch, wherever it is), then waits for the row's lock in a
+   * transaction of its own (queued before the row is released, so other listeners' claims skip it), aborts the
+   * worker's connection and interrupts its thread, and counts the attempt if nobody changed the row meanwhile.
+   */
+  void giveUp(Worker w, ClaimedRow row, Throwable error) {
+    w.markAbandoned(); // first: when its connection dies, the worker must not record or retry anything itself
+    int pid = w.backendPid();
+    Connection c = null;
+    try {
+      c = pool.getConnection();
+      c.setAutoCommit(true);
+      if (pid != 0) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_terminate_backend(?)")) {
+          ps.setInt(1, pid);
+          ps.executeQuery().close();
+        } catch (SQLException e) {
+          log.debug("[{}] could not terminate the server process of {}: {}", name, w.thread.getName(), e.toString());
+        }
+      }
+      c.setAutoCommit(false);
+      w.abandon();
+      try (Statement s = c.createStatement()) {
+        s.execute("SET LOCAL lock_timeout = '10s'");
+      }
+      ClaimedRow fresh;
+      try (PreparedStatement ps = c.prepareStatement(sql.lockOne)) {
+        ps.setLong(1, row.id());
+        try (ResultSet rs = ps.executeQuery()) {
+          fresh =
+              rs.next()
+                  ? new ClaimedRow(
+                      rs.getLong(1),
+                      rs.getString(2),
+                      rs.getString(3),
+                      rs.getInt(4),
+                      rs.getObject(5, java.time.OffsetDateTime.class).toInstant())
+                  : null;
+        }
+      }
+      if (fresh == null || fresh.attempts() != row.attempts()) {
+        c.commit();
+        return; // processed or recorded elsewhere meanwhile
+      }
+      Runnable after = w.recordFailure(c, fresh, error);
+      c.commit();
+      after.run();
+    } catch (SQLException | RuntimeException e) {
+      w.abandon();
+      log.error(
+          "[{}] could not record the failed attempt of notification {} on channel '{}': {}",
+          name,
+          row.id(),
+          row.channel(),
+          e.toString());
+      if (c != null) {
+        try {
+          c.rollback();
+        } catch (SQLException ignored) {
+          // the pool evicts it
+        }
+      }
+    } finally {
+      closeQuietly(c);
+    }
+  }
+
+  /** Removes a connection an abandoned worker still holds from the pool, so that the pool can open another. */
+  void evict(Connection c) {
+    if (c != null && pool instanceof HikariDataSource hikari) {
+      try {
+        hikari.evictConnection(c);
+      } catch (RuntimeException e) {
+        log.debug("[{}] could not evict a connection: {}", name, e.toString());
+      }
+    }
   }
 
   /** Waits {@code millis} or until stop; true when stopping. */
@@ -394,7 +599,7 @@ public final class Engine {
 
   private void finishClose() {
     boolean interrupted = Thread.interrupted();
-    long graceNanos = config.gracePeriod().toNanos();
+    long graceNanos = nanos(config.gracePeriod());
     long deadline = System.nanoTime() + graceNanos;
     if (listenLoop != null) {
       listenLoop.abort(); // unblocks a pending read at once
@@ -411,8 +616,28 @@ public final class Engine {
           stuck.size(),
           config.gracePeriod());
       for (Worker w : stuck) {
-        w.thread.interrupt();
-        w.abortConnection();
+        Worker.Running r = w.running();
+        if (r != null) {
+          // the notification whose callback does not finish counts a failed attempt, so that the next listener
+          // does not wait on it again and again with its attempts at 0
+          CallbackTimeoutException error =
+              new CallbackTimeoutException(
+                  "the listener stopped while the callbacks of notification "
+                      + r.row().id()
+                      + " on channel '"
+                      + r.row().channel()
+                      + "' had run for "
+                      + java.time.Duration.ofNanos(System.nanoTime() - r.sinceNanos()).truncatedTo(java.time.temporal.ChronoUnit.MILLIS)
+                      + ", longer than the grace period ("
+                      + config.gracePeriod()
+                      + "); their transaction was rolled back and "
+                      + w.thread.getName()
+                      + " interrupted. Where the thread was:");
+          error.setStackTrace(w.thread.getStackTrace());
+          giveUp(w, r.row(), error);
+        } else {
+          w.abandon();
+        }
       }
       long more = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
       for (Worker w : stuck) {
@@ -424,6 +649,9 @@ public final class Engine {
     }
     if (listenThread != null) {
       interrupted |= join(listenThread, System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+    }
+    if (watchdog != null) {
+      interrupted |= join(watchdog, System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
     }
     broadcasts.dropPending();
     shutdownResources();

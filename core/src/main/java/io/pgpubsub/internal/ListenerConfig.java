@@ -31,6 +31,7 @@ public record ListenerConfig(
     String schema,
     boolean installSchema,
     Duration gracePeriod,
+    Duration callbackTimeout,
     Duration reconnectInitialDelay,
     Duration reconnectMaxDelay,
     ObjectMapper objectMapper,
@@ -42,5 +43,57 @@ public record ListenerConfig(
 
   public List<String> channelNames() {
     return channels.stream().map(ChannelDefinition::name).toList();
+  }
+
+  /** Everything but secrets: the password, and a password given in a JDBC URL, are masked. */
+  @Override
+  public String toString() {
+    return "ListenerConfig[name="
+        + name
+        + ", dataSource="
+        + dataSource
+        + ", jdbcUrl="
+        + maskUrl(jdbcUrl)
+        + ", user="
+        + user
+        + ", password="
+        + (password == null ? null : "****")
+        + ", listenUrl="
+        + maskUrl(listenUrl)
+        + ", channels="
+        + channelNames()
+        + ", workers="
+        + workers
+        + ", batchSize="
+        + batchSize
+        + ", pollInterval="
+        + pollInterval
+        + ", retryPolicy="
+        + retryPolicy
+        + ", recoverOnStart="
+        + recoverOnStart
+        + ", payloadFilter="
+        + payloadFilter
+        + ", schema="
+        + schema
+        + ", installSchema="
+        + installSchema
+        + ", gracePeriod="
+        + gracePeriod
+        + ", callbackTimeout="
+        + callbackTimeout
+        + ", reconnectDelay="
+        + reconnectInitialDelay
+        + ".."
+        + reconnectMaxDelay
+        + "]";
+  }
+
+  /** A JDBC URL with the values of its password parameters (any case, e.g. password=, sslpassword=) masked. */
+  static String maskUrl(String url) {
+    if (url == null) {
+      return null;
+    }
+    return url.replaceAll("(?i)(password=)[^&;]*", "$1****");
   }
 }

@@ -58,11 +58,33 @@ public final class Sql {
           + " current_setting('enable_bitmapscan') AS bitmap)"
           + " SELECT sort, bitmap, set_config('enable_sort', 'off', true), set_config('enable_bitmapscan', 'off', true)"
           + " FROM before";
-  /** Run right after the claim: gives the callbacks' statements the planner settings the session had. */
+  /**
+   * Run right after the claim, in the same round trip: gives the callbacks' statements the planner settings the
+   * session had, and sets the savepoint {@link #ROLLBACK_BATCH} returns to when a callback fails. Rolling back
+   * to it undoes the callbacks' work but keeps the claim: the batch's rows stay deleted in this transaction and
+   * locked by it, so no other worker can run a failed notification again (or before its next attempt is due)
+   * while its failure is being recorded.
+   */
   public static final String UNPIN_CLAIM_PLAN =
-      "SELECT set_config('enable_sort', ?, true), set_config('enable_bitmapscan', ?, true)";
-  /** Safe mode: lock the rows of a failed batch again, without removing them. Parameter: ids. */
+      "SELECT set_config('enable_sort', ?, true), set_config('enable_bitmapscan', ?, true);"
+          + " SAVEPOINT pgpubsub_batch";
+  /** Undoes the callbacks' work of a failed batch, keeping its claim (see {@link #UNPIN_CLAIM_PLAN}). */
+  public static final String ROLLBACK_BATCH = "ROLLBACK TO SAVEPOINT pgpubsub_batch";
+  /**
+   * Lock rows again, without removing them, when they are ready (not dead, next attempt due): after a failed
+   * commit released them. Parameter: ids.
+   */
   public final String lockIds;
+  /** Lock one row, waiting for its lock (after its worker was stopped or timed out). Parameter: id. */
+  public final String lockOne;
+  /**
+   * Put back a claimed row whose callbacks failed, in the transaction that deleted it, with the failed attempt
+   * counted and the next one due after a delay. Parameters: id, channel, payload, created_at, attempts, delay
+   * in ms, last error.
+   */
+  public final String restoreRetry;
+  /** As {@link #restoreRetry}, dead. Parameters: id, channel, payload, created_at, attempts, last error. */
+  public final String restoreDead;
   public final String deleteIds;
   public final String markRetry;
   public final String markDead;
@@ -71,6 +93,16 @@ public final class Sql {
   public final String purgeBroadcasts;
   public final String backlog;
   public final String maxId;
+  /**
+   * recoverOnStart(false): the largest id, and the transactions in flight, in one snapshot (their xids as xmin
+   * shows them, 32 bits, and in full).
+   */
+  public final String maxIdAndWriters;
+  /**
+   * The smallest id at or below the start's largest id stored by one of the transactions in flight at start
+   * (null if none), and whether they have all ended, in one snapshot. Parameters: largest id, xmins, xids.
+   */
+  public final String inFlightRows;
 
   public Sql(String schema, boolean filter) {
     NotificationTable.ddl(schema); // validates the schema name
@@ -83,17 +115,26 @@ public final class Sql {
             + COLUMNS
             + " FROM "
             + table
-            + " WHERE id = ANY(?) AND dead_at IS NULL ORDER BY id FOR UPDATE SKIP LOCKED";
+            + " WHERE id = ANY(?) AND dead_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= clock_timestamp())"
+            + " ORDER BY id FOR UPDATE SKIP LOCKED";
+    lockOne = "SELECT " + COLUMNS + " FROM " + table + " WHERE id = ? AND dead_at IS NULL FOR UPDATE";
+    String restore =
+        "INSERT INTO "
+            + table
+            + " (id, channel, payload, created_at, attempts, last_error, next_attempt_at, dead_at)"
+            + " OVERRIDING SYSTEM VALUE VALUES (?, ?, ?::jsonb, ?, ?, ?, ";
+    restoreRetry = restore + "clock_timestamp() + ? * interval '1 millisecond', NULL)";
+    restoreDead = restore + "NULL, clock_timestamp())";
     deleteIds = "DELETE FROM " + table + " WHERE id = ANY(?)";
     markRetry =
         "UPDATE "
             + table
-            + " SET attempts = attempts + 1, next_attempt_at = now() + ? * interval '1 millisecond',"
+            + " SET attempts = attempts + 1, next_attempt_at = clock_timestamp() + ? * interval '1 millisecond',"
             + " last_error = ? WHERE id = ?";
     markDead =
         "UPDATE "
             + table
-            + " SET attempts = attempts + 1, next_attempt_at = NULL, dead_at = now(), last_error = ? WHERE id = ?";
+            + " SET attempts = attempts + 1, next_attempt_at = NULL, dead_at = clock_timestamp(), last_error = ? WHERE id = ?";
     insertDead =
         "INSERT INTO "
             + table
@@ -108,5 +149,15 @@ public final class Sql {
             + (filter ? " AND payload @> ?::jsonb" : "")
             + " GROUP BY channel";
     maxId = "SELECT coalesce(max(id), 0) FROM " + table;
+    maxIdAndWriters =
+        "SELECT coalesce(max(id), 0),"
+            + " ARRAY(SELECT x::text::bigint % 4294967296 FROM pg_snapshot_xip(pg_current_snapshot()) AS x),"
+            + " ARRAY(SELECT x::text FROM pg_snapshot_xip(pg_current_snapshot()) AS x) FROM "
+            + table;
+    inFlightRows =
+        "SELECT (SELECT min(id) FROM "
+            + table
+            + " WHERE id <= ? AND xmin::text::bigint = ANY(?)),"
+            + " (SELECT bool_and(pg_visible_in_snapshot(x::xid8, pg_current_snapshot())) FROM unnest(?::text[]) AS x)";
   }
 }

@@ -10,10 +10,14 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
+import java.sql.Statement;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A worker thread: waits for a wake-up (NOTIFY), a due retry or the poll interval, then claims and
@@ -21,27 +25,35 @@ import java.util.List;
  *
  * <p><b>Fast path.</b> One statement claims and removes a batch: {@code DELETE ... WHERE id = ANY(ARRAY(SELECT id
  * ... ORDER BY channel, id LIMIT n FOR UPDATE SKIP LOCKED)) RETURNING ...} (see {@link Sql#claimDelete}). The
- * callbacks of every row run in that same transaction, which then commits: four round trips per batch (the
- * claim, the planner settings before and after it, the commit), and every callback's database work commits
- * atomically with the removal of its notification.
+ * callbacks of every row run in that same transaction, after a savepoint set in the round trip that follows the
+ * claim, and the transaction then commits: four round trips per batch (the claim, the planner settings before
+ * and after it, the commit), and every callback's database work commits atomically with the removal of its
+ * notification.
  *
- * <p><b>Safe mode.</b> When anything in the batch fails (a callback, decoding, the resources' flush, the
- * commit), the whole batch is rolled back and re-run: its rows are locked again ({@code SELECT ... FOR UPDATE
- * SKIP LOCKED}, without removing them), each notification runs under its own savepoint, successes are
- * removed, and each failure is rolled back to its savepoint and recorded (attempts, next_attempt_at,
- * last_error, or dead_at once attempts are exhausted; undecodable payloads are dead at once), all in one
- * transaction. The notification that failed on the fast path is not run again in safe mode (its failure is
- * recorded at once), so a failing callback runs once per attempt; its batch mates that had already run are
- * invoked once more; their database work still
- * commits at most once, and external side effects are at-least-once, as documented. If even the safe-mode
- * commit fails, each notification is run in a transaction of its own.
+ * <p><b>Safe mode.</b> When anything in the batch fails (a callback, decoding, the resources' flush, a callback
+ * that leaves the transaction failed), the batch rolls back to the savepoint: the callbacks' work is undone,
+ * the claim is kept (the rows stay removed in this transaction and locked by it, so no other worker can run
+ * them meanwhile). Then each notification runs under its own savepoint; each failure is rolled back to its
+ * savepoint and its row put back with the attempt counted (attempts, next_attempt_at, last_error, or dead_at
+ * once attempts are exhausted; undecodable payloads are dead at once), all in one transaction. The
+ * notification that failed on the fast path is not run again (its failure is recorded at once), so a failing
+ * callback runs once per attempt; its batch mates that had already run are invoked once more; their database
+ * work still commits at most once, and external side effects are at-least-once, as documented. If the commit
+ * itself fails, each notification is run in a transaction of its own.
+ *
+ * <p>A worker whose callback runs longer than the callback timeout is abandoned by the {@link Engine}'s
+ * watchdog (its connection is closed, its thread interrupted and replaced); an abandoned worker stops as soon
+ * as its thread comes back, without touching the database.
  */
 final class Worker implements Runnable {
 
   private static final int MAX_ERROR_CHARS = 32_000;
 
+  /** The notification whose callbacks run, since when. */
+  record Running(ClaimedRow row, long sinceNanos) {}
+
   private final Engine engine;
-  private final int index;
+  final int index;
   private final int batchSize;
   private final RetryPolicy retry;
   private final List<ClaimedRow> rows;
@@ -50,8 +62,14 @@ final class Worker implements Runnable {
   private static final Comparator<ClaimedRow> BY_ID = Comparator.comparingLong(ClaimedRow::id);
   Thread thread;
   private volatile Connection current;
-  /** What callbacks see of {@link #current}. */
-  private Connection guarded;
+  /** Guards {@link #current} for the callbacks and watches its transaction. */
+  private GuardedConnection guard;
+  private volatile int backendPid;
+  private volatile Running running;
+  /** Set by the watchdog (or a stop after the grace period): this worker's thread no longer counts. */
+  private volatile boolean abandoned;
+  /** Between doorbell.enter() and leave(); whoever clears it calls leave(), once. */
+  private final AtomicBoolean inDoorbell = new AtomicBoolean();
 
   Worker(Engine engine, int index) {
     this.engine = engine;
@@ -61,32 +79,70 @@ final class Worker implements Runnable {
     this.rows = new ArrayList<>(batchSize);
   }
 
-  /** Called by close() after the grace period: rolls back whatever this worker holds. */
-  void abortConnection() {
-    Engine.abortQuietly(current);
+  /** The notification whose callbacks run right now, or null. */
+  Running running() {
+    return running;
+  }
+
+  int backendPid() {
+    return backendPid;
+  }
+
+  boolean abandoned() {
+    return abandoned;
+  }
+
+  /**
+   * Gives this worker up (a callback hangs): it records nothing from now on, its connection is aborted (which
+   * rolls its batch back) and the doorbell is left on its behalf.
+   */
+  void abandon() {
+    markAbandoned();
+    thread.interrupt();
+    Connection c = current;
+    Engine.abortQuietly(c);
+    engine.evict(c);
+    leaveDoorbell();
+  }
+
+  /** From now on this worker records nothing and stops as soon as its thread comes back. */
+  void markAbandoned() {
+    abandoned = true;
+  }
+
+  private boolean leaveDoorbell() {
+    return inDoorbell.compareAndSet(true, false) && engine.doorbell.leave();
   }
 
   @Override
   public void run() {
     Backoff backoff =
         new Backoff(engine.config.reconnectInitialDelay(), engine.config.reconnectMaxDelay());
-    while (!engine.stopping()) {
+    while (!engine.stopping() && !abandoned) {
       long seen = engine.waiter.generation();
       try {
         engine.broadcasts.runDue();
         engine.doorbell.enter();
+        inDoorbell.set(true);
         boolean again;
         try {
           drain();
         } finally {
-          again = engine.doorbell.leave();
+          again = leaveDoorbell();
         }
-        if (again) {
+        if (again && !abandoned) {
           drain(); // the last look before sleeping: writers that skipped their NOTIFY have committed
         }
         backoff.reset();
+        engine.waiter.await(seen, engine.idleWaitNanos());
+      } catch (InterruptedException e) {
+        if (engine.stopping() || abandoned) {
+          break;
+        }
+        Engine.log.warn("[{}] worker {} interrupted unexpectedly; carrying on", engine.name, index);
       } catch (Throwable t) {
-        if (engine.stopping()) {
+        // nothing kills a worker but a stop: log, back off, carry on
+        if (engine.stopping() || abandoned) {
           break;
         }
         long delay = backoff.nextDelayMillis();
@@ -101,18 +157,9 @@ final class Worker implements Runnable {
         if (engine.sleepUnlessStopping(delay)) {
           break;
         }
-        continue;
-      }
-      try {
-        engine.waiter.await(seen, engine.idleWaitNanos());
-      } catch (InterruptedException e) {
-        if (engine.stopping()) {
-          break;
-        }
-        Engine.log.warn("[{}] worker {} interrupted unexpectedly; carrying on", engine.name, index);
       }
     }
-    if (!Thread.currentThread().isInterrupted()) {
+    if (!abandoned && !Thread.currentThread().isInterrupted()) {
       engine.broadcasts.runDueWhileStopping();
     }
   }
@@ -121,23 +168,28 @@ final class Worker implements Runnable {
   private void drain() throws SQLException, InterruptedException {
     try (Connection c = engine.pool.getConnection()) {
       current = c;
-      guarded = GuardedConnection.wrap(c);
+      guard = GuardedConnection.of(c);
+      backendPid = guard.backendPid();
       try {
+        if (abandoned) {
+          return;
+        }
         c.setAutoCommit(false);
         Array[] rotations = rotations(c, engine.config.channelNames());
         try (PreparedStatement claim = c.prepareStatement(engine.sql.claimDelete);
             PreparedStatement pin = c.prepareStatement(Sql.PIN_CLAIM_PLAN);
-            PreparedStatement unpin = c.prepareStatement(Sql.UNPIN_CLAIM_PLAN)) {
-          int p = 2;
-          claim.setLong(p++, engine.watermark);
-          if (engine.config.payloadFilter() != null) {
-            claim.setString(p++, engine.config.payloadFilter());
-          }
-          claim.setInt(p++, batchSize);
-          claim.setInt(p, batchSize);
-          while (!engine.stopping()) {
-            claim.setArray(1, rotations[(int) (claims++ % rotations.length)]);
-            int n = claimBatch(c, claim, pin, unpin);
+            PreparedStatement unpin = c.prepareStatement(Sql.UNPIN_CLAIM_PLAN);
+            Statement rollbackBatch = c.createStatement()) {
+          while (!engine.stopping() && !abandoned) {
+            int p = 1;
+            claim.setArray(p++, rotations[(int) (claims++ % rotations.length)]);
+            claim.setLong(p++, engine.watermark(c));
+            if (engine.config.payloadFilter() != null) {
+              claim.setString(p++, engine.config.payloadFilter());
+            }
+            claim.setInt(p++, batchSize);
+            claim.setInt(p, batchSize);
+            int n = claimBatch(c, claim, pin, unpin, rollbackBatch);
             if (n < batchSize) {
               break;
             }
@@ -146,19 +198,19 @@ final class Worker implements Runnable {
             engine.broadcasts.runDue(); // a long backlog must not starve broadcast events
             engine.maybeCountBacklog(c); // keeps the backlog gauge fresh while draining (every 5 s at most)
             engine.heartbeat.maybePublish(c);
-            c.commit();
+            commit(c);
           }
         }
-        if (!engine.stopping()) {
+        if (!engine.stopping() && !abandoned) {
           engine.maybeCountBacklog(c);
           engine.maybePurgeBroadcasts(c);
           engine.heartbeat.maybePublish(c);
-          c.commit();
+          commit(c);
         }
       } finally {
         current = null;
-        guarded = null;
-        if (!c.isClosed() && !c.getAutoCommit()) {
+        guard = null;
+        if (!abandoned && !c.isClosed() && !c.getAutoCommit()) {
           try {
             c.rollback();
           } catch (SQLException e) {
@@ -167,6 +219,21 @@ final class Worker implements Runnable {
         }
       }
     }
+  }
+
+  /**
+   * Commits, unless the transaction is failed: pgjdbc's commit() of a failed transaction returns normally while
+   * the server rolls it back, so a commit is never trusted blindly.
+   */
+  private void commit(Connection c) throws SQLException {
+    GuardedConnection g = guard;
+    if (g != null && g.failed()) {
+      throw new SQLException(
+          "the transaction is failed (a statement failed in it); PostgreSQL would roll it back at commit",
+          "25P02",
+          g.abortedBy());
+    }
+    c.commit();
   }
 
   /**
@@ -184,8 +251,9 @@ final class Worker implements Runnable {
   }
 
   /** @return how many rows were claimed */
-  private int claimBatch(Connection c, PreparedStatement claim, PreparedStatement pin, PreparedStatement unpin)
-      throws SQLException, InterruptedException {
+  private int claimBatch(
+      Connection c, PreparedStatement claim, PreparedStatement pin, PreparedStatement unpin, Statement rollbackBatch)
+      throws SQLException {
     rows.clear();
     String sortBefore;
     String bitmapBefore;
@@ -206,31 +274,52 @@ final class Worker implements Runnable {
     }
     unpin.setString(1, sortBefore);
     unpin.setString(2, bitmapBefore);
-    unpin.executeQuery().close(); // the callbacks' own queries are planned as the session would plan them
+    unpin.execute(); // the callbacks' own queries are planned as the session would plan them; SAVEPOINT
     rows.sort(BY_ID); // RETURNING order is not guaranteed: oldest first
-    ClaimedRow running = null; // the row whose callbacks run; null once all ran (then the commit failed)
+    ClaimedRow failed = null; // the row whose callbacks run; null once all ran (then the commit failed)
     try {
       for (int i = 0; i < n; i++) {
-        running = rows.get(i);
-        engine.dispatcher.dispatch(running, c, guarded);
+        failed = rows.get(i);
+        dispatch(failed);
       }
-      running = null;
-      c.commit();
+      failed = null;
+      commit(c);
     } catch (Throwable t) {
-      rollbackOrThrow(c, t);
-      if (engine.stopping()) {
-        return n; // released: the rows are back in the table for whoever runs next
+      if (abandoned) {
+        throw new IllegalStateException("worker " + index + " was abandoned", t);
       }
-      if (n == 1) {
-        recordAlone(c, rows.get(0), t); // nothing to separate: record the failure without running it again
+      if (failed == null) {
+        // the commit failed: the transaction is gone and the rows are back in the table
+        rollbackOrThrow(c, t);
+        if (engine.stopping()) {
+          return n;
+        }
+        Engine.log.warn(
+            "[{}] committing a batch of {} failed ({}); running each notification in its own transaction",
+            engine.name,
+            n,
+            String.valueOf(t));
+        singleMode(c, new ArrayList<>(rows), Map.of());
         return n;
       }
-      Engine.log.debug(
-          "[{}] a batch of {} failed ({}); re-running it one notification per savepoint",
-          engine.name,
-          n,
-          String.valueOf(t));
-      safeMode(c, ids(rows), running, t);
+      try {
+        rollbackBatch.execute(Sql.ROLLBACK_BATCH); // undoes the callbacks' work, keeps the claim
+      } catch (SQLException e) {
+        rollbackOrThrow(c, e);
+        throw e; // the connection is broken; the rows are back in the table
+      }
+      if (engine.stopping()) {
+        c.rollback(); // released: the rows are back in the table for whoever runs next
+        return n;
+      }
+      if (n > 1) {
+        Engine.log.debug(
+            "[{}] a batch of {} failed ({}); re-running it one notification per savepoint",
+            engine.name,
+            n,
+            String.valueOf(t));
+      }
+      safeMode(c, new ArrayList<>(rows), failed, t);
       return n;
     }
     long now = System.currentTimeMillis();
@@ -242,17 +331,22 @@ final class Worker implements Runnable {
     return n;
   }
 
+  /** Runs one notification's callbacks, visible to the watchdog while they run. */
+  private void dispatch(ClaimedRow row) throws Exception {
+    running = new Running(row, System.nanoTime());
+    try {
+      engine.dispatcher.dispatch(row, guard);
+    } finally {
+      running = null;
+    }
+    if (abandoned) {
+      throw new IllegalStateException("worker " + index + " was abandoned while notification " + row.id() + " ran");
+    }
+  }
+
   private static ClaimedRow read(ResultSet rs) throws SQLException {
     OffsetDateTime created = rs.getObject(5, OffsetDateTime.class); // no Calendar work, unlike getTimestamp
     return new ClaimedRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4), created.toInstant());
-  }
-
-  private static Long[] ids(List<ClaimedRow> rows) {
-    Long[] ids = new Long[rows.size()];
-    for (int i = 0; i < ids.length; i++) {
-      ids[i] = rows.get(i).id();
-    }
-    return ids;
   }
 
   /** Rolls back after a failure; a connection that cannot even roll back is broken: rethrow. */
@@ -266,36 +360,40 @@ final class Worker implements Runnable {
   }
 
   /**
-   * @param failed the row whose callback failed on the fast path, or null (the commit failed): its failure is
-   *     recorded without running it again, so a failing callback runs once per attempt
+   * Runs the claimed rows of a failed batch one per savepoint, in the transaction that claimed them (rolled
+   * back to the batch savepoint, so the rows are still removed and locked by it). Failed rows are put back with
+   * their attempt counted.
+   *
+   * @param failed the row whose callback failed on the fast path: its failure is recorded without running it
+   *     again, so a failing callback runs once per attempt
    * @param failure what it failed with
    */
-  private void safeMode(Connection c, Long[] ids, ClaimedRow failed, Throwable failure) throws SQLException {
-    List<ClaimedRow> locked = new ArrayList<>(ids.length);
-    try (PreparedStatement ps = c.prepareStatement(engine.sql.lockIds)) {
-      ps.setArray(1, c.createArrayOf("bigint", ids));
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          locked.add(read(rs));
-        }
-      }
-    }
-    java.util.Set<Long> succeeded = new java.util.HashSet<>();
+  private void safeMode(Connection c, List<ClaimedRow> claimed, ClaimedRow failed, Throwable failure)
+      throws SQLException {
+    Map<Long, Throwable> failures = new java.util.HashMap<>();
     List<Runnable> after = new ArrayList<>();
-    for (ClaimedRow row : locked) {
-      if (engine.stopping()) {
-        break; // untouched rows are released unchanged by the commit below
+    int succeeded = 0;
+    for (ClaimedRow row : claimed) {
+      if (engine.stopping() || abandoned) {
+        if (!abandoned) {
+          c.rollback(); // nothing recorded: every row is back in the table, unchanged
+        }
+        return;
       }
-      if (failed != null && row.id() == failed.id() && row.attempts() == failed.attempts()) {
-        after.add(recordFailure(c, row, failure));
+      if (row == failed) {
+        failures.put(row.id(), failure);
+        after.add(putBack(c, row, failure));
         continue;
       }
       Savepoint sp = c.setSavepoint();
       try {
-        engine.dispatcher.dispatch(row, c, guarded);
+        dispatch(row);
         c.releaseSavepoint(sp);
-        succeeded.add(row.id());
+        succeeded++;
       } catch (Throwable t) {
+        if (abandoned) {
+          return;
+        }
         try {
           c.rollback(sp);
         } catch (SQLException e) {
@@ -303,58 +401,42 @@ final class Worker implements Runnable {
           c.rollback();
           throw e;
         }
-        after.add(recordFailure(c, row, t));
+        failures.put(row.id(), t);
+        after.add(putBack(c, row, t));
       }
     }
     try {
-      if (!succeeded.isEmpty()) {
-        try (PreparedStatement ps = c.prepareStatement(engine.sql.deleteIds)) {
-          ps.setArray(1, c.createArrayOf("bigint", succeeded.toArray()));
-          ps.executeUpdate();
-        }
-      }
-      c.commit();
+      commit(c);
     } catch (SQLException e) {
       rollbackOrThrow(c, e);
       Engine.log.warn(
           "[{}] committing a safe-mode batch failed ({}); running each notification in its own transaction",
           engine.name,
           String.valueOf(e));
-      singleMode(c, locked);
+      singleMode(c, claimed, failures);
       return;
     }
     after.forEach(Runnable::run);
     long now = System.currentTimeMillis();
-    for (ClaimedRow r : locked) {
-      if (succeeded.contains(r.id())) {
+    for (ClaimedRow r : claimed) {
+      if (!failures.containsKey(r.id())) {
         engine.dispatcher.channel(r.channel()).processed(now - r.createdAt().toEpochMilli());
       }
     }
-    engine.progress.processed(succeeded.size());
+    engine.progress.processed(succeeded);
   }
 
-  /** Records the failure of a batch of one (already rolled back) in a new transaction, if the row is still ours. */
-  private void recordAlone(Connection c, ClaimedRow row, Throwable failure) throws SQLException {
-    ClaimedRow fresh;
-    try (PreparedStatement ps = c.prepareStatement(engine.sql.lockIds)) {
-      ps.setArray(1, c.createArrayOf("bigint", new Long[] {row.id()}));
-      try (ResultSet rs = ps.executeQuery()) {
-        fresh = rs.next() ? read(rs) : null;
-      }
-    }
-    if (fresh == null || fresh.attempts() != row.attempts()) {
-      c.commit(); // another listener took it meanwhile
-      return;
-    }
-    Runnable after = recordFailure(c, fresh, failure);
-    c.commit();
-    after.run();
-  }
-
-  /** Last resort: one transaction per notification, failures recorded in a transaction of their own. */
-  private void singleMode(Connection c, List<ClaimedRow> rows) throws SQLException {
-    for (ClaimedRow row : rows) {
-      if (engine.stopping()) {
+  /**
+   * Last resort, after a failed commit released the rows: one transaction per notification that is still
+   * ready and unchanged, failures recorded in that transaction.
+   *
+   * @param failures rows already run for this attempt, with what they failed with: recorded without running
+   *     them again
+   */
+  private void singleMode(Connection c, List<ClaimedRow> claimed, Map<Long, Throwable> failures)
+      throws SQLException {
+    for (ClaimedRow row : claimed) {
+      if (engine.stopping() || abandoned) {
         return;
       }
       ClaimedRow fresh;
@@ -364,33 +446,68 @@ final class Worker implements Runnable {
           fresh = rs.next() ? read(rs) : null;
         }
       }
-      if (fresh == null) {
-        c.commit();
+      if (fresh == null || fresh.attempts() != row.attempts()) {
+        c.commit(); // processed, locked or failed elsewhere meanwhile: not ours any more
         continue;
       }
+      Throwable known = failures.get(row.id());
+      if (known != null) {
+        Runnable log = recordFailure(c, fresh, known);
+        commit(c);
+        log.run();
+        continue;
+      }
+      Savepoint sp = c.setSavepoint();
+      Runnable log = null;
       try {
-        engine.dispatcher.dispatch(fresh, c, guarded);
+        dispatch(fresh);
+        c.releaseSavepoint(sp);
         try (PreparedStatement ps = c.prepareStatement(engine.sql.deleteIds)) {
           ps.setArray(1, c.createArrayOf("bigint", new Long[] {fresh.id()}));
           ps.executeUpdate();
         }
-        c.commit();
+      } catch (Throwable t) {
+        if (abandoned) {
+          return;
+        }
+        try {
+          c.rollback(sp);
+        } catch (SQLException e) {
+          e.addSuppressed(t);
+          c.rollback();
+          throw e;
+        }
+        log = recordFailure(c, fresh, t);
+      }
+      commit(c);
+      if (log != null) {
+        log.run();
+      } else {
         engine.dispatcher.channel(fresh.channel()).processed(
             System.currentTimeMillis() - fresh.createdAt().toEpochMilli());
-      } catch (Throwable t) {
-        rollbackOrThrow(c, t);
-        Runnable log = recordFailure(c, fresh, t);
-        c.commit();
-        log.run();
+        engine.progress.processed(1);
       }
     }
   }
 
   /**
-   * Records a failed attempt in the current transaction (retry later, or dead); returns the logging and
-   * metrics to run once that transaction committed.
+   * Puts a claimed (deleted, in this transaction) row back with its failed attempt counted: ready again after
+   * the retry delay, or dead. Returns the logging and metrics to run once the transaction committed.
    */
-  private Runnable recordFailure(Connection c, ClaimedRow row, Throwable t) throws SQLException {
+  private Runnable putBack(Connection c, ClaimedRow row, Throwable t) throws SQLException {
+    return record(c, row, t, true);
+  }
+
+  /**
+   * Records a failed attempt of a row this transaction holds locked (retry later, or dead); returns the
+   * logging and metrics to run once that transaction committed.
+   */
+  Runnable recordFailure(Connection c, ClaimedRow row, Throwable t) throws SQLException {
+    return record(c, row, t, false);
+  }
+
+  /** @param putBack the row is deleted in this transaction (a claim): insert it again, rather than update it */
+  private Runnable record(Connection c, ClaimedRow row, Throwable t, boolean putBack) throws SQLException {
     int attempt = row.attempts() + 1;
     DecodeException decode = DecodeFailure.find(t);
     Throwable reported = decode != null ? decode : t;
@@ -398,12 +515,36 @@ final class Worker implements Runnable {
     Metrics.ChannelMetrics m = engine.dispatcher.channel(row.channel()) != null
         ? engine.dispatcher.channel(row.channel()).metrics
         : Metrics.NO_OP_CHANNEL;
-    if (decode != null || retry.exhaustedAfter(attempt)) {
+    boolean dead = decode != null || retry.exhaustedAfter(attempt);
+    long delay = dead ? 0 : retry.delayMillisAfter(attempt);
+    if (putBack) {
+      try (PreparedStatement ps = c.prepareStatement(dead ? engine.sql.restoreDead : engine.sql.restoreRetry)) {
+        ps.setLong(1, row.id());
+        ps.setString(2, row.channel());
+        ps.setString(3, row.payload());
+        ps.setObject(4, OffsetDateTime.ofInstant(row.createdAt(), ZoneOffset.UTC));
+        ps.setInt(5, attempt);
+        ps.setString(6, error);
+        if (!dead) {
+          ps.setLong(7, delay);
+        }
+        ps.executeUpdate();
+      }
+    } else if (dead) {
       try (PreparedStatement ps = c.prepareStatement(engine.sql.markDead)) {
         ps.setString(1, error);
         ps.setLong(2, row.id());
         ps.executeUpdate();
       }
+    } else {
+      try (PreparedStatement ps = c.prepareStatement(engine.sql.markRetry)) {
+        ps.setLong(1, delay);
+        ps.setString(2, error);
+        ps.setLong(3, row.id());
+        ps.executeUpdate();
+      }
+    }
+    if (dead) {
       return () -> {
         m.failed();
         m.dead();
@@ -417,13 +558,6 @@ final class Worker implements Runnable {
             decode != null ? " (it cannot be decoded: " + decode.getMessage() + ")" : "",
             reported);
       };
-    }
-    long delay = retry.delayMillisAfter(attempt);
-    try (PreparedStatement ps = c.prepareStatement(engine.sql.markRetry)) {
-      ps.setLong(1, delay);
-      ps.setString(2, error);
-      ps.setLong(3, row.id());
-      ps.executeUpdate();
     }
     return () -> {
       m.failed();

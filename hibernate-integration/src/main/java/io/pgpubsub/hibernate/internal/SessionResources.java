@@ -18,8 +18,10 @@ import org.hibernate.resource.transaction.spi.TransactionStatus;
  *
  * <p>The session is opened lazily (callbacks that do not ask for it cost nothing), flushed in {@link
  * Scope#beforeCompletion()}, and closed without committing or rolling back: the runtime owns the transaction.
- * The Hibernate transaction the session reports as active is a view of the worker's transaction; callbacks
- * must not commit or roll it back themselves.
+ * The Hibernate transaction the session reports as active is a view of the worker's transaction: callbacks
+ * get the session through a {@link TransactionGuard} that refuses to commit, roll back, begin or close it
+ * (as the worker's guarded connection, which the session runs on, refuses commit and rollback for {@code
+ * doWork}).
  */
 public final class SessionResources implements TransactionResources {
 
@@ -38,7 +40,9 @@ public final class SessionResources implements TransactionResources {
     private final SessionFactoryImplementor factory;
     private final Connection connection;
     private SessionImplementor session;
+    private Object guardedSession;
     private StatelessSession stateless;
+    private Object guardedStateless;
 
     SessionScope(SessionFactoryImplementor factory, Connection connection) {
       this.factory = factory;
@@ -51,8 +55,9 @@ public final class SessionResources implements TransactionResources {
         if (stateless == null) {
           stateless = factory.withStatelessOptions().connection(connection).openStatelessSession();
           begin((SharedSessionContractImplementor) stateless);
+          guardedStateless = TransactionGuard.guard(stateless, StatelessSession.class, "StatelessSession");
         }
-        return type.cast(stateless);
+        return type.cast(guardedStateless);
       }
       if (!offers(type)) {
         return null;
@@ -60,8 +65,9 @@ public final class SessionResources implements TransactionResources {
       if (session == null) {
         session = factory.withOptions().connection(connection).flushMode(FlushMode.AUTO).openSession();
         begin(session);
+        guardedSession = TransactionGuard.guard(session, SessionImplementor.class, "Session");
       }
-      return type.cast(session);
+      return type.cast(guardedSession);
     }
 
     /** Session, EntityManager and their Hibernate/Jakarta super- and implementor interfaces. */
@@ -109,6 +115,8 @@ public final class SessionResources implements TransactionResources {
       }
       session = null;
       stateless = null;
+      guardedSession = null;
+      guardedStateless = null;
       if (failure != null) {
         throw failure;
       }
