@@ -87,6 +87,34 @@ public final class Listener implements AutoCloseable {
     return engine.running();
   }
 
+  /**
+   * True while the listener runs and its LISTEN connection is up; false while it reconnects after a lost
+   * connection (notifications committed meanwhile are found by the re-scan that follows every reconnect).
+   */
+  public boolean isListening() {
+    return engine.listening();
+  }
+
+  /** Worker threads, as configured. */
+  public int workers() {
+    return config.workers();
+  }
+
+  /** Notifications claimed per batch, as configured. */
+  public int batchSize() {
+    return config.batchSize();
+  }
+
+  /** The safety-net poll interval, as configured. */
+  public Duration pollInterval() {
+    return config.pollInterval();
+  }
+
+  /** The schema of the notification table. */
+  public String schema() {
+    return config.schema();
+  }
+
   /** This listener's name, as used in its log lines and metric tags. */
   public String name() {
     return config.name();

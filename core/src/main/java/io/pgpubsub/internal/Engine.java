@@ -117,6 +117,12 @@ public final class Engine {
     return started.get() && !stopping;
   }
 
+  /** True while running with its LISTEN connection up. */
+  public boolean listening() {
+    ListenLoop loop = listenLoop;
+    return running() && loop != null && loop.connected();
+  }
+
   boolean stopping() {
     return stopping;
   }

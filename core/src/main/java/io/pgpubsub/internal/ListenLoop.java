@@ -45,6 +45,11 @@ final class ListenLoop implements Runnable {
     }
   }
 
+  /** True while the LISTEN connection is up (false between a loss and the reconnect). */
+  boolean connected() {
+    return connection != null;
+  }
+
   /** From close(): unblocks a pending read at once. */
   void abort() {
     Engine.abortQuietly(connection);

@@ -1,0 +1,90 @@
+package io.pgpubsub.spring.actuate;
+
+import io.pgpubsub.DeadLetters;
+import io.pgpubsub.Listener;
+import io.pgpubsub.spi.ChannelDefinition;
+import io.pgpubsub.spi.Registries;
+import io.pgpubsub.spring.PubSubListenerLifecycle;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.actuate.endpoint.Access;
+import org.springframework.boot.actuate.endpoint.annotation.DeleteOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
+
+/**
+ * Actuator endpoint {@code pgpubsub}: per channel pending, retrying, dead, age of the oldest pending and live
+ * listeners (read); retry (write, {@code POST}) and purge ({@code DELETE}) of dead notifications by {@code id},
+ * by {@code channel}, or {@code all=true}. Read-only by default: writes need {@code
+ * management.endpoint.pgpubsub.access=unrestricted}, and are secured like every actuator write (exposure,
+ * access, Spring Security).
+ */
+@Endpoint(id = "pgpubsub", defaultAccess = Access.READ_ONLY)
+public class PgPubSubEndpoint {
+
+  private final DataSource dataSource;
+  private final String schema;
+  private final @Nullable PubSubListenerLifecycle lifecycle;
+
+  public PgPubSubEndpoint(DataSource dataSource, String schema, @Nullable PubSubListenerLifecycle lifecycle) {
+    this.dataSource = dataSource;
+    this.schema = schema;
+    this.lifecycle = lifecycle;
+  }
+
+  @ReadOperation
+  public Map<String, Object> status() throws SQLException {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("schema", schema);
+    out.put("listener", PgPubSubHealthIndicator.listenerDetails(lifecycle));
+    List<String> known =
+        Registries.channels().stream().filter(c -> !c.listeners().isEmpty()).map(ChannelDefinition::name).toList();
+    out.put("channels", new ChannelStatusQuery(dataSource, schema).read(known));
+    return out;
+  }
+
+  /** Makes dead notifications ready again with a fresh attempt count. */
+  @WriteOperation
+  public Map<String, Object> retry(@Nullable Long id, @Nullable String channel, @Nullable Boolean all)
+      throws SQLException {
+    DeadLetters dead = DeadLetters.of(dataSource, schema);
+    long n;
+    if (id != null) {
+      n = dead.retry(id) ? 1 : 0;
+    } else if (channel != null) {
+      n = dead.retryAll(channel);
+    } else if (Boolean.TRUE.equals(all)) {
+      n = dead.retryAll();
+    } else {
+      throw new IllegalArgumentException("give id, channel or all=true");
+    }
+    return Map.of("retried", n);
+  }
+
+  /** Deletes dead notifications for good. */
+  @DeleteOperation
+  public Map<String, Object> purge(@Nullable Long id, @Nullable String channel, @Nullable Boolean all)
+      throws SQLException {
+    DeadLetters dead = DeadLetters.of(dataSource, schema);
+    long n;
+    if (id != null) {
+      n = dead.purge(id) ? 1 : 0;
+    } else if (channel != null) {
+      n = dead.purgeAll(channel);
+    } else if (Boolean.TRUE.equals(all)) {
+      n = dead.purgeAll();
+    } else {
+      throw new IllegalArgumentException("give id, channel or all=true");
+    }
+    return Map.of("purged", n);
+  }
+
+  static Listener listener(@Nullable PubSubListenerLifecycle lifecycle) {
+    return lifecycle != null ? lifecycle.listener() : null;
+  }
+}
