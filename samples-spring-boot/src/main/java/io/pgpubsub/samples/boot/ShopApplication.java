@@ -2,8 +2,10 @@ package io.pgpubsub.samples.boot;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
+import org.springframework.beans.factory.support.AbstractBeanDefinition;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.context.support.GenericApplicationContext;
 
 /**
  * The Spring Boot sample: {@code POST /orders} saves an order through a repository; the order's trigger stores
@@ -31,16 +33,17 @@ public class ShopApplication {
     }
     EmbeddedPostgres started = embedded;
     SpringApplication app = new SpringApplication(ShopApplication.class);
-    app.addListeners(
-        (org.springframework.context.event.ContextClosedEvent e) -> {
-          if (started != null) {
-            try {
-              started.close();
-            } catch (IOException ex) {
-              // the JVM ends anyway
-            }
-          }
-        });
+    if (started != null) {
+      // a bean, so that it stops after everything that uses it (the listener, the pool) has stopped
+      app.addInitializers(
+          context ->
+              ((GenericApplicationContext) context)
+                  .registerBean(
+                      "embeddedPostgres",
+                      EmbeddedPostgres.class,
+                      () -> started,
+                      bd -> bd.setDestroyMethodName(AbstractBeanDefinition.INFER_METHOD)));
+    }
     app.run(args);
   }
 }

@@ -1,11 +1,14 @@
 package io.pgpubsub.spring.actuate;
 
+import io.pgpubsub.ChannelStatus;
+import io.pgpubsub.ChannelStatusReader;
 import io.pgpubsub.DeadLetters;
 import io.pgpubsub.Listener;
 import io.pgpubsub.spi.ChannelDefinition;
 import io.pgpubsub.spi.Registries;
 import io.pgpubsub.spring.PubSubListenerLifecycle;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +47,19 @@ public class PgPubSubEndpoint {
     out.put("listener", PgPubSubHealthIndicator.listenerDetails(lifecycle));
     List<String> known =
         Registries.channels().stream().filter(c -> !c.listeners().isEmpty()).map(ChannelDefinition::name).toList();
-    out.put("channels", new ChannelStatusQuery(dataSource, schema).read(known));
+    List<Map<String, Object>> channels = new ArrayList<>();
+    for (ChannelStatus c : ChannelStatusReader.of(dataSource, schema).read(known)) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("channel", c.channel());
+      m.put("pending", c.pending());
+      m.put("retrying", c.retrying());
+      m.put("dead", c.dead());
+      m.put("oldestPendingSeconds", c.oldestPending() == null ? null : c.oldestPending().toMillis() / 1000.0);
+      m.put("ratePerSecond", c.ratePerSecond());
+      m.put("listeners", c.listeners().stream().map(ChannelStatus.ListenerProcess::name).toList());
+      channels.add(m);
+    }
+    out.put("channels", channels);
     return out;
   }
 

@@ -1,5 +1,7 @@
 package io.pgpubsub.spring.actuate;
 
+import io.pgpubsub.ChannelStatus;
+import io.pgpubsub.ChannelStatusReader;
 import io.pgpubsub.Listener;
 import io.pgpubsub.spring.PubSubListenerLifecycle;
 import java.util.LinkedHashMap;
@@ -37,7 +39,7 @@ public class PgPubSubHealthIndicator extends AbstractHealthIndicator {
     Map<String, Object> listener = listenerDetails(lifecycle);
     Map<String, Long> dead = new LinkedHashMap<>();
     long total = 0;
-    for (ChannelStatusQuery.ChannelFigures f : new ChannelStatusQuery(dataSource, schema).read(java.util.List.of())) {
+    for (ChannelStatus f : ChannelStatusReader.of(dataSource, schema).read()) {
       if (f.dead() > 0) {
         dead.put(f.channel(), f.dead());
         total += f.dead();
