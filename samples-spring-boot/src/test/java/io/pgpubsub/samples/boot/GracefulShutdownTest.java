@@ -9,6 +9,8 @@ import io.pgpubsub.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -54,21 +56,22 @@ class GracefulShutdownTest {
   @Timeout(value = 120, unit = TimeUnit.SECONDS)
   void closingTheContextLetsTheInFlightCallbackFinishAndCommit() throws Exception {
     try (TestDatabase db = PostgresServer.get().createDatabase("spring_shutdown")) {
-      SpringApplicationBuilder app =
-          new SpringApplicationBuilder(ShopApplication.class, SlowInvoicing.class)
-              .web(WebApplicationType.NONE)
-              .properties(
-                  "spring.datasource.url=" + db.jdbcUrl(),
-                  "spring.flyway.enabled=false",
-                  "spring.jpa.hibernate.ddl-auto=create",
-                  "pgpubsub.listener.grace-period=30s");
+      // command-line arguments: they take precedence over the sample's application.properties
+      List<String> args = new ArrayList<>(List.of(
+          "--spring.datasource.url=" + db.jdbcUrl(),
+          "--spring.flyway.enabled=false",
+          "--spring.jpa.hibernate.ddl-auto=create",
+          "--pgpubsub.listener.grace-period=30s"));
       if (db.user() != null) {
-        app.properties("spring.datasource.username=" + db.user());
+        args.add("--spring.datasource.username=" + db.user());
       }
       if (db.password() != null) {
-        app.properties("spring.datasource.password=" + db.password());
+        args.add("--spring.datasource.password=" + db.password());
       }
-      ConfigurableApplicationContext context = app.run();
+      ConfigurableApplicationContext context =
+          new SpringApplicationBuilder(ShopApplication.class, SlowInvoicing.class)
+              .web(WebApplicationType.NONE)
+              .run(args.toArray(String[]::new));
       PubSubListenerLifecycle lifecycle = context.getBean(PubSubListenerLifecycle.class);
       long id;
       try {
