@@ -2,6 +2,7 @@ package io.pgpubsub.samples.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.pgpubsub.Listener;
 import io.pgpubsub.spring.PubSubListenerLifecycle;
 import io.pgpubsub.testing.PostgresServer;
@@ -82,6 +83,7 @@ class ShopApplicationTest {
   @LocalServerPort int port;
   @Autowired ApplicationContext context;
   @Autowired PubSubListenerLifecycle lifecycle;
+  @Autowired MeterRegistry meters;
 
   private RestClient http() {
     return RestClient.create("http://localhost:" + port);
@@ -110,6 +112,9 @@ class ShopApplicationTest {
         .containsEntry("audit", List.of("PLACED -> INVOICED"));
     assertThat(query("SELECT attempt FROM invoice WHERE order_id = " + id)).containsExactly(1L);
     await(() -> query("SELECT count(*) FROM pgpubsub_notification"), rows -> rows.get(0).equals(0L));
+    // the listener's metrics go to Boot's MeterRegistry
+    assertThat(meters.get("pgpubsub.notifications.processed").tag("channel", "orders").counter().count())
+        .isGreaterThanOrEqualTo(2); // the INSERT and the UPDATE it caused
   }
 
   @Test

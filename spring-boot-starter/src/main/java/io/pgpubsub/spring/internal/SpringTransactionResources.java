@@ -3,6 +3,7 @@ package io.pgpubsub.spring.internal;
 import io.pgpubsub.spi.TransactionResources;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
+import jakarta.persistence.EntityTransaction;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
@@ -11,6 +12,7 @@ import java.util.Set;
 import javax.sql.DataSource;
 import org.springframework.jdbc.datasource.ConnectionHolder;
 import org.springframework.orm.jpa.EntityManagerHolder;
+import org.springframework.util.ClassUtils;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
@@ -81,8 +83,11 @@ public final class SpringTransactionResources implements TransactionResources {
       this.dataSource = dataSource;
     }
 
+    /** Set by a participant's {@code EntityTransaction.setRollbackOnly()} (JpaTransactionManager's rollback). */
+    private boolean rollbackOnly;
+
     void bind(Connection connection) {
-      EntityManager em = session.get(EntityManager.class);
+      EntityManager em = rollbackAware(session.get(EntityManager.class));
       emHolder = new BoundEntityManagerHolder(em);
       TransactionSynchronizationManager.bindResource(emf, emHolder);
       if (dataSource != null) {
@@ -99,11 +104,69 @@ public final class SpringTransactionResources implements TransactionResources {
       return session.get(type);
     }
 
+    /**
+     * The EntityManager Spring sees: the Session, except that its {@code getTransaction()} answers {@code
+     * setRollbackOnly()} (what JpaTransactionManager calls when a participating {@code @Transactional} method
+     * fails) by marking this notification failed, and {@code getRollbackOnly()} from that mark. Everything else,
+     * commit and rollback included, goes to the Session, which refuses transaction control.
+     */
+    private EntityManager rollbackAware(EntityManager em) {
+      return (EntityManager)
+          Proxy.newProxyInstance(
+              SpringTransactionResources.class.getClassLoader(),
+              ClassUtils.getAllInterfaces(em),
+              (proxy, method, args) -> {
+                switch (method.getName()) {
+                  case "getTransaction":
+                    if (args == null) {
+                      return rollbackAware((EntityTransaction) invoke(em, method, null));
+                    }
+                    break;
+                  case "equals":
+                    return proxy == args[0];
+                  case "hashCode":
+                    return System.identityHashCode(proxy);
+                  default:
+                    break;
+                }
+                return invoke(em, method, args);
+              });
+    }
+
+    private EntityTransaction rollbackAware(EntityTransaction tx) {
+      return (EntityTransaction)
+          Proxy.newProxyInstance(
+              SpringTransactionResources.class.getClassLoader(),
+              ClassUtils.getAllInterfaces(tx),
+              (proxy, method, args) -> {
+                switch (method.getName()) {
+                  case "setRollbackOnly":
+                    if (args == null) {
+                      rollbackOnly = true;
+                      return null;
+                    }
+                    break;
+                  case "getRollbackOnly":
+                    if (args == null) {
+                      return rollbackOnly;
+                    }
+                    break;
+                  case "equals":
+                    return proxy == args[0];
+                  case "hashCode":
+                    return System.identityHashCode(proxy);
+                  default:
+                    break;
+                }
+                return invoke(tx, method, args);
+              });
+    }
+
     @Override
     public void beforeCompletion() throws Exception {
-      if ((connectionHolder != null && connectionHolder.isRollbackOnly())
-          || emHolder.isRollbackOnly()
-          || emHolder.getEntityManager().getTransaction().getRollbackOnly()) {
+      if (rollbackOnly
+          || (connectionHolder != null && connectionHolder.isRollbackOnly())
+          || emHolder.isRollbackOnly()) {
         throw new IllegalStateException(
             "pgpubsub: the callback's Spring transaction was marked rollback-only (a @Transactional method"
                 + " that threw, or TransactionStatus.setRollbackOnly()); its work is rolled back with the"
@@ -157,6 +220,14 @@ public final class SpringTransactionResources implements TransactionResources {
     BoundConnectionHolder(Connection connection) {
       super(connection, true);
       setSynchronizedWithTransaction(true);
+    }
+  }
+
+  private static Object invoke(Object target, java.lang.reflect.Method method, Object[] args) throws Throwable {
+    try {
+      return method.invoke(target, args);
+    } catch (InvocationTargetException e) {
+      throw e.getCause();
     }
   }
 
