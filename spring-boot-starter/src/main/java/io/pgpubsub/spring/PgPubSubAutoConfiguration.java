@@ -101,6 +101,7 @@ public class PgPubSubAutoConfiguration {
         .recoverOnStart(p.isRecoverOnStart())
         .payloadFilter(p.getPayloadFilter())
         .gracePeriod(p.getGracePeriod())
+        .callbackTimeout(p.getCallbackTimeout())
         .installSchema(p.isInstallSchema())
         .retryPolicy(RetryPolicy.exponential(r.getMaxAttempts(), r.getInitialDelay(), r.getMaxDelay()))
         .reconnectDelay(p.getReconnect().getInitialDelay(), p.getReconnect().getMaxDelay())

@@ -93,6 +93,12 @@ public class PgPubSubProperties {
     private Duration gracePeriod = Duration.ofSeconds(30);
 
     /**
+     * How long one notification's callbacks may run; after it the batch is rolled back, the attempt recorded as
+     * failed ("timed out after ...") and the worker replaced.
+     */
+    private Duration callbackTimeout = Duration.ofMinutes(5);
+
+    /**
      * Direct JDBC URL for the LISTEN connection when the DataSource goes through PgBouncer in transaction
      * mode. Default: a connection of the application's DataSource, held while the listener runs.
      */
@@ -184,6 +190,14 @@ public class PgPubSubProperties {
 
     public void setGracePeriod(Duration gracePeriod) {
       this.gracePeriod = gracePeriod;
+    }
+
+    public Duration getCallbackTimeout() {
+      return callbackTimeout;
+    }
+
+    public void setCallbackTimeout(Duration callbackTimeout) {
+      this.callbackTimeout = callbackTimeout;
     }
 
     public String getListenUrl() {

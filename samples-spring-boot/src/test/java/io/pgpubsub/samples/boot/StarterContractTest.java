@@ -51,6 +51,7 @@ class StarterContractTest {
     OPTIONS.put("schema", "pgpubsub.schema");
     OPTIONS.put("installSchema", "pgpubsub.listener.install-schema");
     OPTIONS.put("gracePeriod", "pgpubsub.listener.grace-period");
+    OPTIONS.put("callbackTimeout", "pgpubsub.listener.callback-timeout");
     OPTIONS.put("reconnectDelay", "pgpubsub.listener.reconnect.initial-delay");
     OPTIONS.put("objectMapper", "bean: none by default (Boot's mapper is Jackson 3); a PubSubListenerCustomizer");
     OPTIONS.put("meterRegistry", "bean: Boot's MeterRegistry");
