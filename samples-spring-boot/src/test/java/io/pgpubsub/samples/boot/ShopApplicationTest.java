@@ -25,7 +25,6 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.ApplicationContext;
-import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -65,17 +64,17 @@ class ShopApplicationTest {
     }
   }
 
-  private static ConfigurableApplicationContext started;
+  private static PubSubListenerLifecycle started;
 
   @Autowired
-  void remember(ConfigurableApplicationContext context) {
-    started = context;
+  void remember(PubSubListenerLifecycle lifecycle) {
+    started = lifecycle;
   }
 
   @AfterAll
   static void stopThenDropDatabase() {
     if (started != null) {
-      started.close(); // the listener stops before its database goes (@DirtiesContext: not reused)
+      started.stop(); // the listener stops before its database goes; @DirtiesContext closes the rest
     }
     db.close();
   }
