@@ -297,7 +297,10 @@ public final class Listener implements AutoCloseable {
       return this;
     }
 
-    /** How long {@link Listener#close()} lets in-flight batches finish. Default 30 s. */
+    /**
+     * How long {@link Listener#close()} lets in-flight batches finish. Default 30 s. After it, batches are
+     * rolled back, and a notification whose callbacks are still running counts a failed attempt.
+     */
     public Builder gracePeriod(Duration gracePeriod) {
       this.gracePeriod = gracePeriod;
       return this;

@@ -153,6 +153,56 @@ class CallbackFailureTest {
     assertThat(calls.get()).isEqualTo(1);
   }
 
+  @Test
+  void sqlThatEndsTheTransactionIsRefusedLikeCommit() throws Exception {
+    Map<String, String> expected = new java.util.LinkedHashMap<>();
+    expected.put("commit", "must not run SQL COMMIT");
+    expected.put("  -- done\n END", "must not run SQL END");
+    expected.put("/* undo */ rollback", "must not run SQL ROLLBACK");
+    expected.put("start transaction isolation level serializable", "must not run SQL START TRANSACTION");
+    Map<Long, String> byN = new ConcurrentHashMap<>();
+    ChannelDefinition ch =
+        plain("sqlcontrol", Task.class, true, plainListener("Sql#on", (t, inv) -> {
+          Task task = inv.newValue(Task.class);
+          Connection c = inv.resource(Connection.class);
+          effect(c, "sqlcontrol", task.n(), inv.delivery().attempt());
+          if (task.mode().equals("savepoint")) {
+            try (Statement s = c.createStatement()) {
+              s.execute("savepoint mine");
+              s.execute("rollback to savepoint mine"); // allowed
+            }
+          } else if (task.n() % 2 == 0) {
+            try (PreparedStatement ps = c.prepareStatement(task.mode())) {
+              ps.execute();
+            }
+          } else {
+            try (Statement s = c.createStatement()) {
+              s.execute(task.mode());
+            }
+          }
+        }));
+    Notifier notifier = Notifier.create("public", List.of(ch));
+    try (Listener l = Fixtures.listener(db, ch).workers(1).retryPolicy(RetryPolicy.noRetries()).build()) {
+      inTransaction(db, c -> {
+        long n = 1;
+        for (String sql : expected.keySet()) {
+          byN.put(n, sql);
+          notifier.send(c, new Task(n++, sql));
+        }
+        notifier.send(c, new Task(n, "savepoint"));
+      });
+      l.start();
+      await(Duration.ofSeconds(20), "all refused", () -> l.deadLetters().count("sqlcontrol") == expected.size());
+      await(Duration.ofSeconds(10), "the savepoint one processed", () ->
+          count(db, "select count(*) from pgpubsub_notification where channel = 'sqlcontrol' and dead_at is null") == 0);
+      for (DeadLetter dead : l.deadLetters().list("sqlcontrol", 10)) {
+        String sql = expected.keySet().stream().filter(k -> dead.payload().contains(k.replace("\n", "\\n"))).findFirst().orElseThrow();
+        assertThat(dead.lastError()).contains(expected.get(sql));
+      }
+    }
+    assertThat(count(db, "select count(*) from effects where channel = 'sqlcontrol'")).as("only the savepoint one").isEqualTo(1);
+  }
+
   /**
    * A worker's batch fails; while it records the failure, another listener is ready to claim. The failed
    * notification must run once for its attempt, and not again before its next attempt is due.

@@ -173,6 +173,7 @@ final class Dispatcher {
     Connection guarded = guard.connection();
     InvocationImpl invocation = new InvocationImpl(channel.definition, envelope, delivery, guarded);
     guard.reset();
+    boolean inTransaction = guard.inTransaction(); // the worker's claim opened it; a broadcast's may not be yet
     // the resources (a Hibernate Session) work on the guarded connection too: transaction control through them
     // is refused, and their failed statements are noted
     TransactionResources.Scope scope = resources != null ? resources.open(guarded) : null;
@@ -180,6 +181,16 @@ final class Dispatcher {
     try {
       for (Target t : targets) {
         t.definition().invoker().invoke(t.instance(), invocation);
+        if (inTransaction && guard.ended()) {
+          throw new IllegalStateException(
+              t.definition().id()
+                  + " ended the listener's transaction (COMMIT or ROLLBACK through some other path than the"
+                  + " Connection given to it) while processing notification "
+                  + row.id()
+                  + " on channel '"
+                  + row.channel()
+                  + "': a callback must not control the transaction it runs in");
+        }
         if (guard.failed()) {
           throw FailedTransactionException.after(t.definition().id(), row, guard.abortedBy());
         }

@@ -10,6 +10,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.postgresql.core.BaseConnection;
 import org.postgresql.core.TransactionState;
 
@@ -32,6 +33,18 @@ final class GuardedConnection implements InvocationHandler {
       Set.of("commit", "close", "abort", "setTransactionIsolation", "setReadOnly");
   private static final Set<String> STATEMENT_FACTORIES =
       Set.of("createStatement", "prepareStatement", "prepareCall");
+  /** Statement methods whose first argument is SQL to run (or to add to a batch). */
+  private static final Set<String> SQL_METHODS =
+      Set.of("execute", "executeQuery", "executeUpdate", "executeLargeUpdate", "addBatch");
+  /**
+   * SQL that ends or begins a transaction, by its first words (comments and whitespace skipped):
+   * COMMIT, END, ROLLBACK (but not ROLLBACK TO), ABORT, BEGIN, START TRANSACTION, PREPARE TRANSACTION.
+   */
+  private static final Pattern TRANSACTION_CONTROL =
+      Pattern.compile(
+          "(?is)(?:\\s|--[^\\n]*(?:\\n|$)|/\\*.*?\\*/)*"
+              + "(commit|end|abort|begin|rollback(?!\\s+(?:work\\s+|transaction\\s+)?to\\b)|start\\s+transaction"
+              + "|prepare\\s+transaction)\\b");
 
   private final Connection target;
   /** pgjdbc's connection, for its transaction state; null when the pool's connection does not unwrap to it. */
@@ -132,6 +145,9 @@ final class GuardedConnection implements InvocationHandler {
               + " together with the callback's work (savepoints are fine; throw an exception to undo the"
               + " callback's work)");
     }
+    if (STATEMENT_FACTORIES.contains(name) && args != null && args.length > 0 && args[0] instanceof String sql) {
+      refuseTransactionControl(sql);
+    }
     switch (name) {
       case "setAutoCommit":
         return null; // unchanged (Hibernate "begins" a transaction with setAutoCommit(false))
@@ -167,6 +183,31 @@ final class GuardedConnection implements InvocationHandler {
     return result;
   }
 
+  /** SQL {@code COMMIT}, {@code ROLLBACK}, {@code BEGIN}... are refused as {@code commit()} is. */
+  private static void refuseTransactionControl(String sql) {
+    java.util.regex.Matcher m = TRANSACTION_CONTROL.matcher(sql);
+    if (m.lookingAt()) {
+      throw new IllegalStateException(
+          "a listener callback must not run SQL "
+              + m.group(1).toUpperCase(java.util.Locale.ROOT).replaceAll("\\s+", " ")
+              + ": the connection belongs to the listener, whose transaction removes the notification together"
+              + " with the callback's work (savepoints are fine; throw an exception to undo the callback's work)");
+    }
+  }
+
+  /**
+   * Whether the transaction has ended (a callback ran COMMIT or ROLLBACK some way the guard did not see): then
+   * nothing of the batch can be trusted. Reads pgjdbc's state; false when it is not available.
+   */
+  boolean ended() {
+    return pg != null && pg.getTransactionState() == TransactionState.IDLE;
+  }
+
+  /** Whether a transaction is open (or failed) on the connection; true when pgjdbc's state is not available. */
+  boolean inTransaction() {
+    return pg == null || pg.getTransactionState() != TransactionState.IDLE;
+  }
+
   /** A statement that notes its errors, and whose {@code getConnection()} is the guarded connection. */
   private Object guard(Statement statement, Class<?> type) {
     Class<?> iface =
@@ -183,6 +224,9 @@ final class GuardedConnection implements InvocationHandler {
             case "hashCode":
               return System.identityHashCode(p);
             default:
+              if (a != null && a.length > 0 && a[0] instanceof String sql && SQL_METHODS.contains(m.getName())) {
+                refuseTransactionControl(sql);
+              }
               try {
                 return m.invoke(statement, a);
               } catch (InvocationTargetException e) {
