@@ -14,6 +14,18 @@ import org.hibernate.persister.entity.EntityPersister;
  * instance of the channel's entity class. The per-entity work (which column feeds which attribute, through
  * which JdbcMapping) is resolved on first use, or at boot for the channels the SessionFactory maps, and
  * cached.
+ *
+ * <p>Values are decoded from the JSON itself, scale included: the dispatcher reads rows with exact BigDecimals
+ * (trailing zeros kept), and JSON columns reach the FormatMapper as PostgreSQL prints them ({@link JsonbText}).
+ * Letting PostgreSQL rebuild a typed row instead ({@code jsonb_populate_record(null::table, payload->'new')})
+ * so that Hibernate's extractors read a real ResultSet was measured and rejected (issue 11, see the README's
+ * "Decoding"): it needs a query per batch on a connection (the claim serves many tables at once; broadcast
+ * events have no transaction at all), it moves the decoding from the listeners, which scale out, to the
+ * database, which does not (about 6 us of PostgreSQL CPU per row to parse and rebuild it, more than this
+ * decoder's 3-4 us in all; a batch read that way cost 33-48 us per row against 3-4 us here), one value that
+ * no longer fits the table fails the whole statement inside the claiming transaction with an error that names
+ * no column, and a key missing from the row becomes NULL, so an excluded column could no longer keep the
+ * attribute's default.
  */
 public final class EntityRowDecoder implements RowDecoder {
 
