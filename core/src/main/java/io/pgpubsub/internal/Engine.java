@@ -367,7 +367,9 @@ public final class Engine {
    * The id below which rows are left to other listeners (recoverOnStart(false)); 0 when recovering. While
    * writer transactions that were in flight at start are pending, looks (once per call, in {@code c}'s
    * transaction) whether they stored rows under the watermark, and lowers it below them: their rows were
-   * committed after the start, so they are this listener's to process.
+   * committed after the start, so they are this listener's to process. Rows are recognized by their xmin being
+   * one of the in-flight transactions' ids: a row a writer stored inside a savepoint (a subtransaction, whose id
+   * the snapshot does not list) is not recognized, and stays below the watermark for other listeners.
    */
   long watermark(Connection c) throws SQLException {
     PendingWriters pending = pendingWriters;
