@@ -16,7 +16,7 @@ import java.lang.annotation.Target;
  * }</pre>
  */
 @Documented
-@Retention(RetentionPolicy.CLASS)
+@Retention(RetentionPolicy.RUNTIME) // read at run time to name a missing annotation processor
 @Target(ElementType.TYPE)
 public @interface Channel {
 

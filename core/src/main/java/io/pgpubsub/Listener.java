@@ -395,10 +395,14 @@ public final class Listener implements AutoCloseable {
         }
         if (selected.isEmpty()) {
           throw new IllegalArgumentException(
-              "no channel with a listener found"
-                  + (channelDefinitions == null
-                      ? " in the generated registries (is pgpubsub-processor on the annotation processor path?)"
-                      : " in channelDefinitions(...)"));
+              channelDefinitions == null && all.isEmpty()
+                  ? "no channel found: there is no generated channel registry on the class path. If your"
+                      + " application has @TriggerChannel entities or @Channel records, "
+                      + Registries.missingProcessorFix()
+                  : "no channel with a listener found in "
+                      + (channelDefinitions == null ? "the generated registries " : "channelDefinitions(...) ")
+                      + byName.keySet()
+                      + ": write a @PostSaveListener (or insert/update/delete/@ChannelListener) method for one");
         }
       } else {
         if (channels.isEmpty()) {

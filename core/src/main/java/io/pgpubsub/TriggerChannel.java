@@ -18,7 +18,7 @@ import java.lang.annotation.Target;
  * }</pre>
  */
 @Documented
-@Retention(RetentionPolicy.CLASS)
+@Retention(RetentionPolicy.RUNTIME) // read at boot to name a missing annotation processor
 @Target(ElementType.TYPE)
 public @interface TriggerChannel {
 

@@ -63,4 +63,19 @@ class RegistryDefaultsTest {
               .hasMessageContaining("not a @Channel record"));
     }
   }
+
+  @Test
+  void withoutAnyGeneratedRegistryBuildNamesTheMissingProcessorAndShowsTheFix() throws Exception {
+    ClassLoader previous = Thread.currentThread().getContextClassLoader();
+    try (java.net.URLClassLoader empty = new java.net.URLClassLoader(new java.net.URL[0], null)) {
+      Thread.currentThread().setContextClassLoader(empty); // a class path without META-INF/services registries
+      assertThatThrownBy(() -> Listener.builder().jdbcUrl("jdbc:postgresql://127.0.0.1/app").build())
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("there is no generated channel registry on the class path")
+          .hasMessageContaining("pgpubsub-processor did not run")
+          .hasMessageContaining("<annotationProcessorPaths><path><groupId>io.pgpubsub</groupId>");
+    } finally {
+      Thread.currentThread().setContextClassLoader(previous);
+    }
+  }
 }

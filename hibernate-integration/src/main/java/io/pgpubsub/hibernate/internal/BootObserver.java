@@ -38,6 +38,10 @@ final class BootObserver implements SessionFactoryObserver {
     } catch (IllegalStateException e) {
       throw new PubSubBootException("pgpubsub: " + e.getMessage(), e);
     }
+    String missingProcessor = MissingProcessor.problem(service.factory(), all);
+    if (missingProcessor != null) {
+      throw new PubSubBootException(missingProcessor);
+    }
     for (ChannelDefinition channel : all) {
       if (!channel.trigger()) {
         continue;

@@ -59,10 +59,18 @@ public record ConnectionSettings(String url, String user, String password, DataS
   /**
    * The channels a listener of this SessionFactory serves by default: the trigger channels whose entities it
    * maps, and every plain channel.
+   *
+   * @throws IllegalStateException when an entity of the factory is a {@code @TriggerChannel} that no generated
+   *     registry declares (the annotation processor did not run)
    */
   public static List<ChannelDefinition> channelsOf(PubSubService service) {
+    List<ChannelDefinition> all = Registries.channels();
+    String missingProcessor = MissingProcessor.problem(service.factory(), all);
+    if (missingProcessor != null) {
+      throw new IllegalStateException(missingProcessor);
+    }
     List<ChannelDefinition> out = new ArrayList<>();
-    for (ChannelDefinition c : Registries.channels()) {
+    for (ChannelDefinition c : all) {
       if (!c.trigger() || service.factory().getMappingMetamodel().isEntityClass(c.payloadType())) {
         out.add(c);
       }
