@@ -125,6 +125,37 @@ public final class Listener implements AutoCloseable {
     return config.channelNames();
   }
 
+  /**
+   * Processes everything stored now: waits until every notification of this listener's channels that was
+   * stored before the call (ready, or waiting for a retry delay) has been processed or is dead, and returns
+   * what this listener did since it started, or since the previous {@code drain}/{@link #awaitIdle} returned
+   * (so a test that writes, then drains, gets the counts of its writes even when the listener processed some
+   * of them before the call). Notifications stored during the call may be processed too (and are then
+   * counted), but are not waited for. Rows held back by {@code recoverOnStart(false)} or another listener's
+   * {@code payloadFilter} are not this listener's. The counts are exact: every batch that removed a row has
+   * been counted when this returns. Meant for tests and batch jobs ({@code pgpubsub listen --drain}).
+   *
+   * @param timeout how long to wait at most
+   * @throws IllegalStateException when the listener is not running, stops meanwhile, or has not drained within
+   *     {@code timeout} (the message says how many notifications are left)
+   */
+  public DrainResult drain(Duration timeout) {
+    return engine.drain(Objects.requireNonNull(timeout, "timeout"), false);
+  }
+
+  /** {@link #drain(Duration)} with a timeout of one minute. */
+  public DrainResult drain() {
+    return drain(Duration.ofMinutes(1));
+  }
+
+  /**
+   * Like {@link #drain(Duration)}, but also waits for notifications stored during the wait: returns once none
+   * of this listener's channels has a notification left that is not dead.
+   */
+  public DrainResult awaitIdle(Duration timeout) {
+    return engine.drain(Objects.requireNonNull(timeout, "timeout"), true);
+  }
+
   /** Dead notifications of this listener's database and schema (uses the listener's pool; start first). */
   public DeadLetters deadLetters() {
     if (engine.pool() == null) {
@@ -135,7 +166,15 @@ public final class Listener implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "Listener[" + name() + " " + channels() + "]";
+    return "Listener["
+        + name()
+        + " "
+        + channels()
+        + ", "
+        + config.workers()
+        + " worker(s), batch size "
+        + config.batchSize()
+        + "]";
   }
 
   /** Configures a {@link Listener}; {@link #build()} validates everything and freezes it. */

@@ -16,8 +16,11 @@ final class CliException extends RuntimeException {
   static CliException fromConnect(String url, SQLException e) {
     String state = e.getSQLState() == null ? "" : e.getSQLState();
     String why;
-    if (state.equals("28P01") || state.equals("28000")) {
-      why = "authentication failed (check --user/--password)";
+    if (state.equals("28P01")) {
+      why = "password authentication failed (check --user/--password)";
+    } else if (state.equals("28000")) {
+      // invalid_authorization_specification: no such role, or no pg_hba.conf entry; the server says which
+      why = "the server refused the connection: " + serverMessage(e) + " (check --user, and pg_hba.conf)";
     } else if (state.equals("3D000")) {
       why = "the database does not exist";
     } else if (state.startsWith("08")) {
@@ -26,6 +29,12 @@ final class CliException extends RuntimeException {
       why = oneLine(e.getMessage());
     }
     return new CliException(ExitCode.DATABASE_UNAVAILABLE, "cannot connect to " + redact(url) + ": " + why);
+  }
+
+  /** The server's message without pgjdbc's "FATAL:" prefix. */
+  private static String serverMessage(SQLException e) {
+    String m = oneLine(e.getMessage());
+    return m.replaceFirst("^(FATAL|ERROR): ", "");
   }
 
   static String oneLine(String s) {

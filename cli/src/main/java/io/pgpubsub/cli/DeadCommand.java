@@ -18,7 +18,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(
     name = "dead",
     mixinStandardHelpOptions = true,
-    description = "Dead notifications (attempts exhausted, or undecodable): list, retry or purge them.",
+    description = "Lists, retries or purges dead notifications (attempts exhausted, or undecodable).",
     subcommands = {DeadCommand.ListDead.class, DeadCommand.Retry.class, DeadCommand.Purge.class})
 final class DeadCommand implements Runnable {
 
@@ -115,8 +115,19 @@ final class DeadCommand implements Runnable {
 
     @Override
     public Integer call() throws SQLException {
-      long n = apply(selection, deadLetters(db), retry);
+      List<Long> missing = new java.util.ArrayList<>();
+      long n = apply(selection, deadLetters(db), retry, missing);
       spec.commandLine().getOut().println(done + " " + n + " notification(s)");
+      if (!missing.isEmpty()) {
+        throw new CliException(
+            ExitCode.NOTHING_MATCHED,
+            "no dead notification with id " + missing.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", ")));
+      }
+      if (n == 0) {
+        throw new CliException(
+            ExitCode.NOTHING_MATCHED,
+            "no dead notification" + (selection.channel != null ? " on channel '" + selection.channel + "'" : "") + ": nothing to " + (retry ? "retry" : "purge"));
+      }
       return ExitCode.OK;
     }
   }
@@ -135,12 +146,14 @@ final class DeadCommand implements Runnable {
     }
   }
 
-  static long apply(Selection s, DeadLetters dead, boolean retry) throws SQLException {
+  static long apply(Selection s, DeadLetters dead, boolean retry, List<Long> missing) throws SQLException {
     if (s.ids != null) {
       long n = 0;
       for (long id : s.ids) {
         if (retry ? dead.retry(id) : dead.purge(id)) {
           n++;
+        } else {
+          missing.add(id);
         }
       }
       return n;

@@ -13,5 +13,8 @@ public final class ExitCode {
   /** The database answers but pgpubsub's notification table is missing: run {@code install --apply}. */
   public static final int NOT_INSTALLED = 4;
 
+  /** The command matched nothing: a dead-letter id that does not exist, an install that found no channel. */
+  public static final int NOTHING_MATCHED = 5;
+
   private ExitCode() {}
 }

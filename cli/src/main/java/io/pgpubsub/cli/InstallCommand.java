@@ -17,8 +17,9 @@ import picocli.CommandLine.Model.CommandSpec;
     name = "install",
     mixinStandardHelpOptions = true,
     description = {
-      "Prints (default) or applies (--apply) the DDL pgpubsub needs: the notification table and the trigger of",
-      "every @TriggerChannel found on the class path. The DDL is idempotent."
+      "Prints (default) or applies (--apply) the DDL pgpubsub needs.",
+      "That is the notification table and the trigger of every @TriggerChannel on the class path; the DDL is"
+          + " idempotent. It fails (exit 5) when the class path holds no channel at all."
     })
 final class InstallCommand implements Callable<Integer> {
 
@@ -27,22 +28,46 @@ final class InstallCommand implements Callable<Integer> {
   @Option(names = "--apply", description = "Apply the DDL to the database (in one transaction) instead of printing it.")
   boolean apply;
 
+  @Mixin AppClasspath app;
+
   @Mixin DatabaseOptions db;
 
   @Override
   public Integer call() throws SQLException {
-    List<ChannelDefinition> channels = Registries.channels();
-    if (!apply) {
-      spec.commandLine().getOut().println(Schema.script(db.schema, channels));
+    io.pgpubsub.NotificationTable.ddl(db.schema); // a bad schema name is a usage error, before anything else
+    try (AppClasspath.Scope scope = app.open()) {
+      List<ChannelDefinition> channels;
+      try {
+        channels = Registries.channels();
+      } catch (IllegalStateException e) {
+        throw new CliException(ExitCode.USAGE, CliException.oneLine(e.getMessage()));
+      }
+      if (channels.isEmpty()) {
+        throw new CliException(
+            ExitCode.NOTHING_MATCHED,
+            "nothing "
+                + (apply ? "installed" : "to print")
+                + ": no generated channel registry on the class path. Give your application's classes with"
+                + " --classpath (or PGPUBSUB_CLASSPATH), compiled with pgpubsub-processor in annotationProcessorPaths");
+      }
+      if (!apply) {
+        spec.commandLine().getOut().println(Schema.script(db.schema, channels));
+        return ExitCode.OK;
+      }
+      try (Connection c = db.connect()) {
+        Schema.apply(c, db.schema, channels);
+      }
+      long triggers = channels.stream().filter(ChannelDefinition::trigger).count();
+      spec.commandLine()
+          .getOut()
+          .println(
+              "installed the notification table in schema "
+                  + db.schema
+                  + " and "
+                  + triggers
+                  + " trigger(s)"
+                  + (triggers == 0 ? " (the class path has plain @Channel channels only)" : ""));
       return ExitCode.OK;
     }
-    try (Connection c = db.connect()) {
-      Schema.apply(c, db.schema, channels);
-    }
-    long triggers = channels.stream().filter(ChannelDefinition::trigger).count();
-    spec.commandLine()
-        .getOut()
-        .println("installed the notification table in schema " + db.schema + " and " + triggers + " trigger(s)");
-    return ExitCode.OK;
   }
 }

@@ -5,10 +5,11 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code pgpubsub} command. Run it with your application's class path (so that it finds your channels'
- * generated registry and your entities):
+ * The {@code pgpubsub} command. The distribution's {@code bin/pgpubsub} runs it; your application's classes
+ * (its generated channel registry, entities and listener classes) come in with {@code --classpath} or {@code
+ * PGPUBSUB_CLASSPATH}:
  *
- * <pre>java -cp "app.jar:libs/*" io.pgpubsub.cli.PgPubSubCli listen --jdbc-url=jdbc:postgresql://db/app</pre>
+ * <pre>pgpubsub listen --classpath "target/classes:target/lib/*" --jdbc-url=jdbc:postgresql://db/app</pre>
  */
 @Command(
     name = "pgpubsub",
@@ -24,8 +25,10 @@ import picocli.CommandLine.Command;
     },
     footer = {
       "",
-      "Exit codes: 0 ok, 1 unexpected error, 2 bad arguments, 3 database unreachable or credentials refused,",
-      "4 notification table missing (run 'install --apply')."
+      "Your application's classes come in with --classpath (or PGPUBSUB_CLASSPATH).",
+      "Exit codes: 0 ok, 1 unexpected error, 2 bad arguments,",
+      "3 database unreachable or credentials refused, 4 notification table missing",
+      "(run 'install --apply'), 5 the command matched nothing."
     })
 public final class PgPubSubCli implements Runnable {
 
@@ -36,25 +39,54 @@ public final class PgPubSubCli implements Runnable {
     throw new CommandLine.ParameterException(spec.commandLine(), "missing command: listen, install, status or dead");
   }
 
+  /**
+   * Runs the command line and exits with its exit code.
+   *
+   * @param args the command line
+   */
   public static void main(String[] args) {
     System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 
-  /** Runs the command line and returns its exit code (used by the tests to drive the CLI in-process). */
+  /**
+   * Runs the command line and returns its exit code (the tests drive the CLI in-process with it).
+   *
+   * @param args the command line
+   * @param out where results go
+   * @param err where errors go
+   * @return the exit code, see {@link ExitCode}
+   */
   public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+    Logging.routeToSlf4j();
     CommandLine cli = new CommandLine(new PgPubSubCli());
     cli.setOut(out);
     cli.setErr(err);
+    cli.setCaseInsensitiveEnumValuesAllowed(true);
+    cli.setParameterExceptionHandler(PgPubSubCli::usageError);
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           if (e instanceof CliException) {
             err.println("pgpubsub: " + e.getMessage());
             return ((CliException) e).exitCode;
           }
+          if (e instanceof CommandLine.ParameterException) {
+            return usageError((CommandLine.ParameterException) e, args);
+          }
           err.println("pgpubsub: " + e.getClass().getSimpleName() + ": " + CliException.oneLine(e.getMessage()));
           return ExitCode.FAILURE;
         });
     return cli.execute(args);
+  }
+
+  /** A usage error in two lines: what is wrong, and where the help is (not the whole usage text). */
+  private static int usageError(CommandLine.ParameterException e, String[] args) {
+    CommandLine cmd = e.getCommandLine();
+    PrintWriter err = cmd.getErr();
+    err.println("pgpubsub: " + e.getMessage());
+    CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+    err.println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
+    err.flush();
+    return ExitCode.USAGE;
   }
 
   static final class Version implements CommandLine.IVersionProvider {

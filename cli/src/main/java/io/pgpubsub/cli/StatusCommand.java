@@ -19,12 +19,16 @@ import picocli.CommandLine.Model.CommandSpec;
     name = "status",
     mixinStandardHelpOptions = true,
     description = {
-      "Per channel: notifications pending (ready + waiting for a retry), retrying, dead, the age of the oldest",
-      "pending one, the listener processes seen in the last 30 s and their processing rate."
+      "Shows per channel what waits, what is dead, and who listens.",
+      "Columns: notifications pending (ready or waiting for a retry), retrying, dead, the age of the oldest"
+          + " pending one, the listener processes seen in the last 30 s and their rate. Channels come from the"
+          + " table and from the class path (--classpath)."
     })
 final class StatusCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
+
+  @Mixin AppClasspath app;
 
   @Mixin DatabaseOptions db;
 
@@ -40,8 +44,12 @@ final class StatusCommand implements Callable<Integer> {
   @Override
   public Integer call() throws SQLException {
     Map<String, Row> rows = new TreeMap<>();
-    for (ChannelDefinition c : Registries.channels()) {
-      rows.put(c.name(), new Row());
+    try (AppClasspath.Scope scope = app.open()) {
+      for (ChannelDefinition c : Registries.channels()) {
+        rows.put(c.name(), new Row());
+      }
+    } catch (IllegalStateException e) {
+      throw new CliException(ExitCode.USAGE, CliException.oneLine(e.getMessage()));
     }
     try (Connection c = db.connect()) {
       Checks.requireInstalled(c, db.schema);

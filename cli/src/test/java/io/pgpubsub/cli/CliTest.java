@@ -73,6 +73,88 @@ class CliTest {
   }
 
   @Test
+  @Order(1)
+  void mainHelpSummariesAreWholeSentencesAndUsageErrorsAreShort() {
+    Result help = run("--help");
+    assertThat(help.code()).isZero();
+    String commands = help.out().substring(help.out().indexOf("Commands:"), help.out().indexOf("Your application"));
+    for (String command : List.of("listen", "install", "status", "dead")) {
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile("(?m)^  " + command + "\\s+(.*(?:\\n {5,}.*)*)").matcher(commands);
+      assertThat(m.find()).as(command + " listed").isTrue();
+      assertThat(m.group(1).strip()).as("summary of " + command + " is a whole sentence").endsWith(".");
+    }
+
+    Result unknown = run("listen", "--no-such-option");
+    assertThat(unknown.code()).isEqualTo(ExitCode.USAGE);
+    assertThat(unknown.out()).isEmpty();
+    assertThat(unknown.err().strip().split("\n"))
+        .as("a usage error is the error and a pointer to --help, not the whole usage text")
+        .containsExactly("pgpubsub: Unknown option: '--no-such-option'", "Try 'pgpubsub listen --help' for more information.");
+  }
+
+  @Test
+  @Order(2)
+  void optionsAreCheckedBeforeTheDatabaseOrHibernateIsTouched() {
+    // an unreachable database: every one of these must fail on the option, with exit 2, not on the connection
+    String nowhere = "--jdbc-url=jdbc:postgresql://127.0.0.1:1/nothing";
+    Result channel = run("listen", nowhere, "--channels=ticket,nope");
+    assertThat(channel.code()).isEqualTo(ExitCode.USAGE);
+    assertThat(channel.err()).contains("--channels: unknown channel 'nope'; channels on the class path: [ticket]");
+
+    Result workers = run("listen", nowhere, "--workers=0");
+    assertThat(workers.code()).isEqualTo(ExitCode.USAGE);
+    assertThat(workers.err()).contains("--workers must be at least 1, got 0");
+
+    Result management = run("listen", nowhere, "--schema-management=drop");
+    assertThat(management.code()).isEqualTo(ExitCode.USAGE);
+    assertThat(management.err())
+        .contains("Invalid value for option '--schema-management': expected one of [create, validate, none]");
+
+    Result level = run("listen", nowhere, "--log-level=loud");
+    assertThat(level.code()).isEqualTo(ExitCode.USAGE);
+    assertThat(level.err()).contains("Invalid value for option '--log-level': expected one of [error, warn, info, debug, trace]");
+
+    Result batch = run("listen", nowhere, "--batch-size=-1");
+    assertThat(batch.code()).isEqualTo(ExitCode.USAGE);
+    assertThat(batch.err()).contains("--batch-size must be at least 1, got -1");
+
+    Result classpath = run("listen", nowhere, "--classpath=/no/such/folder");
+    assertThat(classpath.code()).isEqualTo(ExitCode.USAGE);
+    assertThat(classpath.err()).contains("--classpath: no such file or folder: /no/such/folder");
+  }
+
+  @Test
+  @Order(2)
+  void aRoleThatDoesNotExistIsNotReportedAsAWrongPassword(TestDatabase db) {
+    // with password authentication PostgreSQL answers "password authentication failed" for an unknown role on
+    // purpose (28P01, it does not reveal which roles exist); with trust or peer it says the role does not exist
+    org.junit.jupiter.api.Assumptions.assumeTrue(db.password() == null, "the test server uses trust authentication");
+    String withoutUser = db.jdbcUrl().replaceAll("([?&])user=[^&]*&?", "$1").replaceAll("[?&]$", "");
+    Result r = run("status", "--jdbc-url=" + withoutUser, "--user=no_such_role");
+    assertThat(r.code()).isEqualTo(ExitCode.DATABASE_UNAVAILABLE);
+    assertThat(r.err())
+        .contains("role \"no_such_role\" does not exist")
+        .doesNotContain("password")
+        .doesNotContain("authentication failed");
+  }
+
+  @Test
+  @Order(2)
+  void installWithoutAnyChannelOnTheClassPathSaysSoAndExitsNonZero(TestDatabase db) throws Exception {
+    ClassLoader previous = Thread.currentThread().getContextClassLoader();
+    try (java.net.URLClassLoader empty = new java.net.URLClassLoader(new java.net.URL[0], null)) {
+      Thread.currentThread().setContextClassLoader(empty); // an application class path without a registry
+      Result r = run("install", "--apply", "--jdbc-url=" + url);
+      assertThat(r.code()).isEqualTo(ExitCode.NOTHING_MATCHED);
+      assertThat(r.err()).contains("nothing installed: no generated channel registry on the class path").contains("--classpath");
+    } finally {
+      Thread.currentThread().setContextClassLoader(previous);
+    }
+    assertThat(count(db, "select count(*) from pg_tables where tablename = 'pgpubsub_notification'")).isZero();
+  }
+
+  @Test
   @Order(2)
   void badArgumentsAndUnreachableDatabasesGiveOneClearLine(TestDatabase db) {
     Result unknown = run("listen", "--no-such-option");
@@ -134,7 +216,12 @@ class CliTest {
     Result listen =
         run("listen", "--jdbc-url=" + url, "--drain", "--max-attempts=2", "--retry-delay=10ms", "--log-level=warn");
     assertThat(listen.code()).as(listen.err()).isZero();
-    assertThat(listen.out()).contains("listening on [ticket]").contains("stopped");
+    assertThat(listen.out())
+        .contains("listening on [ticket]")
+        .as("the CLI's default batch size is the library's")
+        .contains("2 worker(s), batch size 200")
+        .contains("pgpubsub: drained: processed 50, failed 2, dead 1")
+        .contains("stopped");
     assertThat(count(db, "select count(*) from ticket_log")).isEqualTo(50);
     assertThat(count(db, "select count(*) from pgpubsub_notification where dead_at is null")).isZero();
 
@@ -146,12 +233,22 @@ class CliTest {
     assertThat(list.out()).contains("ticket").contains("IllegalStateException: cannot handle poison pill").contains("1 dead");
     long deadId = count(db, "select id from pgpubsub_notification where dead_at is not null");
 
+    Result missing = run("dead", "purge", "--jdbc-url=" + url, "--id=" + (deadId + 1000));
+    assertThat(missing.code()).as("a purge that matched nothing").isEqualTo(ExitCode.NOTHING_MATCHED);
+    assertThat(missing.err()).contains("no dead notification with id " + (deadId + 1000));
+    Result noneOnChannel = run("dead", "retry", "--jdbc-url=" + url, "--channel=other");
+    assertThat(noneOnChannel.code()).isEqualTo(ExitCode.NOTHING_MATCHED);
+    assertThat(noneOnChannel.err()).contains("no dead notification on channel 'other': nothing to retry");
+
     Result retry = run("dead", "retry", "--jdbc-url=" + url, "--id=" + deadId);
+    assertThat(retry.code()).isZero();
     assertThat(retry.out()).contains("retrying 1 notification(s)");
     assertThat(count(db, "select count(*) from pgpubsub_notification where dead_at is null and attempts = 0")).isOne();
 
     // it fails again and is dead again; then purge removes it for good
-    assertThat(run("listen", "--jdbc-url=" + url, "--drain", "--max-attempts=1", "--log-level=error").code()).isZero();
+    Result again = run("listen", "--jdbc-url=" + url, "--drain", "--max-attempts=1", "--log-level=error");
+    assertThat(again.code()).isZero();
+    assertThat(again.out()).contains("pgpubsub: drained: processed 0, failed 1, dead 1");
     assertThat(count(db, "select count(*) from pgpubsub_notification where dead_at is not null")).isOne();
     assertThat(run("dead", "retry", "--jdbc-url=" + url, "--all").out()).contains("retrying 1 notification(s)");
     assertThat(run("listen", "--jdbc-url=" + url, "--drain", "--max-attempts=1", "--log-level=error").code()).isZero();
@@ -193,7 +290,14 @@ class CliTest {
       p.destroy(); // SIGTERM
       assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
       assertThat(p.exitValue()).as(java.nio.file.Files.readString(log)).isZero();
-      assertThat(java.nio.file.Files.readString(log)).contains("stopping").contains("stopped");
+      String output = java.nio.file.Files.readString(log);
+      assertThat(output).contains("stopping").contains("stopped");
+      assertThat(output)
+          .as("--log-level=warn also quiets Hibernate and HikariCP, and there is no built-in pool warning")
+          .doesNotContain("[INFO]")
+          .doesNotContain("INFO ")
+          .doesNotContain("HHH10001002")
+          .doesNotContain("not intended for production");
       assertThat(run("status", "--jdbc-url=" + url).out())
           .as("a stopped listener removes its stats row")
           .containsPattern("ticket\\s+0\\s+0\\s+0\\s+-\\s+0\\s+-");

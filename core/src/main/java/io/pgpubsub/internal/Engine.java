@@ -52,6 +52,12 @@ public final class Engine {
   final Sql sql;
   final ObjectMapper mapper;
   final Metrics metrics;
+  /** The same metrics, counted for {@link #drain}. */
+  final CountingMetrics counts;
+  private final AtomicLong batchTickets = new AtomicLong();
+  /** Tickets of the batches running now (see {@link Drainer}). */
+  private final java.util.concurrent.ConcurrentSkipListSet<Long> runningBatches =
+      new java.util.concurrent.ConcurrentSkipListSet<>();
   final Waiter waiter = new Waiter();
   final Broadcasts broadcasts;
   final RecoveryProgress progress;
@@ -88,7 +94,8 @@ public final class Engine {
     this.name = config.name();
     this.sql = new Sql(config.schema(), config.payloadFilter() != null);
     this.mapper = config.objectMapper() != null ? config.objectMapper() : Json.newMapper();
-    this.metrics = Metrics.create(config.meterRegistry(), name, config.channelNames());
+    this.counts = new CountingMetrics(Metrics.create(config.meterRegistry(), name, config.channelNames()));
+    this.metrics = counts;
     this.broadcasts = new Broadcasts(this);
     this.progress = new RecoveryProgress(name);
     this.heartbeat = new Heartbeat(name, config.schema(), config.channelNames());
@@ -125,6 +132,31 @@ public final class Engine {
 
   boolean stopping() {
     return stopping;
+  }
+
+  /** A worker is about to claim a batch; give the ticket back with {@link #batchFinished} after counting it. */
+  long batchStarted() {
+    long ticket = batchTickets.incrementAndGet();
+    runningBatches.add(ticket);
+    return ticket;
+  }
+
+  void batchFinished(long ticket) {
+    runningBatches.remove(ticket);
+  }
+
+  long batchTickets() {
+    return batchTickets.get();
+  }
+
+  /** True when every batch that started with a ticket up to {@code ticket} has finished (and been counted). */
+  boolean batchesFinishedUpTo(long ticket) {
+    return runningBatches.floor(ticket) == null;
+  }
+
+  /** See {@link io.pgpubsub.Listener#drain(java.time.Duration)}. */
+  public io.pgpubsub.DrainResult drain(java.time.Duration timeout, boolean untilIdle) {
+    return new Drainer(this).drain(timeout, untilIdle);
   }
 
   /** Starts everything, or throws (and leaves nothing running) when the configuration or database is wrong. */

@@ -189,7 +189,13 @@ final class Worker implements Runnable {
             }
             claim.setInt(p++, batchSize);
             claim.setInt(p, batchSize);
-            int n = claimBatch(c, claim, pin, unpin, rollbackBatch);
+            long ticket = engine.batchStarted();
+            int n;
+            try {
+              n = claimBatch(c, claim, pin, unpin, rollbackBatch);
+            } finally {
+              engine.batchFinished(ticket);
+            }
             if (n < batchSize) {
               break;
             }
