@@ -8,7 +8,6 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.util.List;
-import java.util.Set;
 import javax.sql.DataSource;
 import org.springframework.jdbc.datasource.ConnectionHolder;
 import org.springframework.orm.jpa.EntityManagerHolder;
@@ -20,7 +19,7 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * Runs each notification's callbacks with the worker's transaction bound as Spring's transaction resource,
  * the way {@code JpaTransactionManager} binds its own: an {@link EntityManagerHolder} for the
  * EntityManagerFactory (the Session the Hibernate integration opens on the worker's connection) and a {@link
- * ConnectionHolder} for the DataSource (that connection, guarded). So Spring Data repositories,
+ * ConnectionHolder} for the DataSource (that connection, as the runtime hands it to resources: guarded). So Spring Data repositories,
  * {@code @Transactional(REQUIRED)} services, {@code JdbcTemplate} and an injected {@code EntityManager} join
  * the transaction that claims and removes the notification; {@code REQUIRES_NEW} suspends these resources
  * and runs on a connection of its own, as Spring defines it.
@@ -91,7 +90,7 @@ public final class SpringTransactionResources implements TransactionResources {
       emHolder = new BoundEntityManagerHolder(em);
       TransactionSynchronizationManager.bindResource(emf, emHolder);
       if (dataSource != null) {
-        connectionHolder = new BoundConnectionHolder(guard(connection));
+        connectionHolder = new BoundConnectionHolder(connection); // the runtime's guarded connection
         TransactionSynchronizationManager.bindResource(dataSource, connectionHolder);
       }
       TransactionSynchronizationManager.initSynchronization();
@@ -229,40 +228,5 @@ public final class SpringTransactionResources implements TransactionResources {
     } catch (InvocationTargetException e) {
       throw e.getCause();
     }
-  }
-
-  private static final Set<String> REFUSED =
-      Set.of("commit", "setAutoCommit", "close", "abort", "setTransactionIsolation", "setReadOnly");
-
-  /** The worker's connection as Spring code sees it: transaction control is the listener's. */
-  static Connection guard(Connection target) {
-    return (Connection)
-        Proxy.newProxyInstance(
-            SpringTransactionResources.class.getClassLoader(),
-            new Class<?>[] {Connection.class},
-            (proxy, method, args) -> {
-              String name = method.getName();
-              if (REFUSED.contains(name) || (name.equals("rollback") && (args == null || args.length == 0))) {
-                throw new IllegalStateException(
-                    "pgpubsub: a listener callback must not call Connection."
-                        + name
-                        + "() on the listener's connection: its transaction removes the notification together"
-                        + " with the callback's work (savepoints are fine)");
-              }
-              switch (name) {
-                case "equals":
-                  return proxy == args[0];
-                case "hashCode":
-                  return System.identityHashCode(proxy);
-                case "toString":
-                  return "pgpubsub listener connection (" + target + ")";
-                default:
-                  try {
-                    return method.invoke(target, args);
-                  } catch (InvocationTargetException e) {
-                    throw e.getCause();
-                  }
-              }
-            });
   }
 }
