@@ -106,6 +106,9 @@ final class ListenCommand implements Callable<Integer> {
   @Option(names = "--grace-period", defaultValue = "30s", converter = Durations.class, description = "How long a stop waits for in-flight callbacks. Default: 30s.")
   Duration gracePeriod;
 
+  @Option(names = "--callback-timeout", converter = Durations.class, description = "How long one notification's callbacks may run before their batch is rolled back and the attempt fails. Default: the library's, 5m.")
+  Duration callbackTimeout;
+
   @Option(names = "--persistence-unit", description = "Boot Hibernate from this unit of META-INF/persistence.xml (its JDBC settings are replaced by --jdbc-url/--user/--password).")
   String persistenceUnit;
 
@@ -166,6 +169,9 @@ final class ListenCommand implements Callable<Integer> {
           if (pollInterval != null) {
             builder.pollInterval(pollInterval);
           }
+          if (callbackTimeout != null) {
+            builder.callbackTimeout(callbackTimeout);
+          }
           builder
               .recoverOnStart(recover || drain)
               .gracePeriod(gracePeriod)
@@ -216,6 +222,7 @@ final class ListenCommand implements Callable<Integer> {
     positive("--retry-delay", retryDelay);
     positive("--max-retry-delay", maxRetryDelay);
     positive("--grace-period", gracePeriod);
+    positive("--callback-timeout", callbackTimeout);
     if (persistenceUnit != null && (packages != null || entities != null)) {
       throw new CliException(ExitCode.USAGE, "--persistence-unit lists the entities itself: leave out --packages and --entity");
     }

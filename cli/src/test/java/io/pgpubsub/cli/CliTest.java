@@ -119,6 +119,10 @@ class CliTest {
     assertThat(batch.code()).isEqualTo(ExitCode.USAGE);
     assertThat(batch.err()).contains("--batch-size must be at least 1, got -1");
 
+    Result timeout = run("listen", nowhere, "--callback-timeout=0s");
+    assertThat(timeout.code()).isEqualTo(ExitCode.USAGE);
+    assertThat(timeout.err()).contains("--callback-timeout must be a positive duration, got PT0S");
+
     Result classpath = run("listen", nowhere, "--classpath=/no/such/folder");
     assertThat(classpath.code()).isEqualTo(ExitCode.USAGE);
     assertThat(classpath.err()).contains("--classpath: no such file or folder: /no/such/folder");

@@ -27,7 +27,8 @@ import org.hibernate.jpa.HibernatePersistenceConfiguration;
  * The demo: a small media library. Every step prints what it does and why, and checks what it claims: if a
  * claim does not hold (a notification processed twice, say), the demo stops with exit code 1.
  *
- * <p>Database: {@code PGPUBSUB_JDBC_URL} or {@code --jdbc-url=...} when given, else an embedded PostgreSQL.
+ * <p>Database: an embedded PostgreSQL; or, with {@code PGPUBSUB_JDBC_URL} or {@code --jdbc-url=...}, a database of
+ * its own on that server (see {@link DemoDatabase}), created for the run and dropped at its end.
  */
 public final class Demo {
 
@@ -58,8 +59,7 @@ public final class Demo {
     System.setProperty("org.jboss.logging.provider", "slf4j"); // Hibernate's logs through SLF4J, like ours
     long started = System.nanoTime();
     try (DemoDatabase db = DemoDatabase.open(args)) {
-      System.out.println(
-          "pgpubsub demo on " + (db.embedded() ? "an embedded PostgreSQL started for this run" : db.jdbcUrl()));
+      System.out.println("pgpubsub demo on " + db.describe());
       try (SessionFactory sf = boot(db.jdbcUrl())) {
         new Demo(sf).steps();
       }
