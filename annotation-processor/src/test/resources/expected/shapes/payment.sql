@@ -14,14 +14,15 @@ BEGIN
     'new', to_jsonb(NEW),
     'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
     'v', 'a5093b54'));
-  -- Wake the listeners, unless a listener process is awake (it holds the 'awake' advisory lock)
-  -- and will look again before it sleeps (it first waits for the 'check' lock, which this
-  -- transaction holds until it ends). This spares most NOTIFYs under load: PostgreSQL
-  -- serializes the commits of all transactions that sent one.
-  IF NOT pg_try_advisory_xact_lock_shared(1885827890, hashtext('payment')) THEN
+  -- Wake the listeners only if one is idle: an idle listener process holds the 'idle' advisory lock
+  -- in shared mode. With none idle (none running, or all draining and bound to look again, after
+  -- waiting for the 'check' lock this transaction holds until it ends), the row is found without
+  -- a NOTIFY: PostgreSQL serializes the commits of all transactions that sent one.
+  IF NOT pg_try_advisory_xact_lock_shared(1885827892, 1130401881) THEN
     PERFORM pg_notify('payment', '');
-  ELSIF pg_try_advisory_lock_shared(1885827889, hashtext('payment')) THEN
-    PERFORM pg_advisory_unlock_shared(1885827889, hashtext('payment'));
+  ELSIF pg_try_advisory_lock(1885827891, 1130401881) THEN
+    PERFORM pg_advisory_unlock(1885827891, 1130401881);
+  ELSE
     PERFORM pg_notify('payment', '');
   END IF;
   RETURN NULL;

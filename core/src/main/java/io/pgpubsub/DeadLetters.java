@@ -18,11 +18,13 @@ import javax.sql.DataSource;
 public final class DeadLetters {
 
   private final DataSource dataSource;
+  private final String schema;
   private final String table;
 
   private DeadLetters(DataSource dataSource, String schema) {
     NotificationTable.ddl(schema); // validates the schema name
     this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+    this.schema = schema;
     this.table = schema + ".pgpubsub_notification";
   }
 
@@ -110,20 +112,35 @@ public final class DeadLetters {
             + table
             + " SET dead_at = NULL, attempts = 0, next_attempt_at = NULL WHERE dead_at IS NOT NULL AND "
             + where
-            + " RETURNING channel),"
-            + " n AS (SELECT pg_notify(channel, '') FROM (SELECT DISTINCT channel FROM r) d)"
-            + " SELECT (SELECT count(*) FROM r), (SELECT count(*) FROM n)";
+            + " RETURNING channel)"
+            + " SELECT count(*), coalesce(array_agg(DISTINCT channel), '{}') FROM r";
     return inTransaction(
         c -> {
+          int n;
+          List<String> names = new ArrayList<>();
           try (PreparedStatement ps = c.prepareStatement(sql)) {
             if (arg != null) {
               ps.setObject(1, arg);
             }
             try (ResultSet rs = ps.executeQuery()) {
               rs.next();
-              return rs.getInt(1);
+              n = rs.getInt(1);
+              for (String channel : (String[]) rs.getArray(2).getArray()) {
+                try {
+                  names.add(ChannelNames.notifyName(schema, channel));
+                } catch (IllegalArgumentException e) {
+                  // not a channel any listener serves: nobody to wake
+                }
+              }
             }
           }
+          if (!names.isEmpty()) { // wake the listeners (of this schema) of those channels
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(n, '') FROM unnest(?::text[]) AS n")) {
+              ps.setArray(1, c.createArrayOf("text", names.toArray()));
+              ps.executeQuery().close();
+            }
+          }
+          return n;
         });
   }
 

@@ -21,7 +21,8 @@ import java.util.Objects;
  *
  * <ul>
  *   <li>Lockable channels: one row in {@code pgpubsub_notification} and an empty {@code pg_notify} (identical
- *       wake-ups of one transaction collapse into one); exactly one listener processes it.
+ *       wake-ups of one transaction collapse into one), sent only when a listener process is idle (the same
+ *       rule as the generated triggers); exactly one listener processes it.
  *   <li>Broadcast channels: the event travels in the NOTIFY payload when it is below 7,900 bytes, otherwise as
  *       {@code {"ref":id}} to a copy in {@code pgpubsub_broadcast}; every connected listener receives it.
  * </ul>
@@ -70,7 +71,12 @@ public final class Notifier {
             + schema
             + ".pgpubsub_notification (channel, payload) VALUES (?, "
             + payload
-            + ") RETURNING id) SELECT id, pg_notify(?, '') FROM n";
+            + ") RETURNING id) SELECT id, CASE"
+            // the generated trigger's wake-up rule (see io.pgpubsub.internal.Doorbell): notify unless no listener
+            // process is idle and none is checking
+            + " WHEN NOT pg_try_advisory_xact_lock_shared(" + ChannelNames.CHECK_LOCK + ", ?) THEN pg_notify(?, '')::text"
+            + " WHEN pg_try_advisory_lock(" + ChannelNames.IDLE_LOCK + ", ?) THEN pg_advisory_unlock(" + ChannelNames.IDLE_LOCK + ", ?)::text"
+            + " ELSE pg_notify(?, '')::text END FROM n";
     this.broadcastSql =
         "WITH p AS (SELECT "
             + payload
@@ -131,12 +137,18 @@ public final class Notifier {
         ps.setString(1, channel.name());
         ps.setString(2, json);
         ps.setString(3, record.getClass().getName());
-        ps.setString(4, channel.name());
+        int key = ChannelNames.lockKey(schema, channel.name());
+        String name = ChannelNames.notifyName(schema, channel.name());
+        ps.setInt(4, key);
+        ps.setString(5, name);
+        ps.setInt(6, key);
+        ps.setInt(7, key);
+        ps.setString(8, name);
       } else {
         ps.setString(1, json);
         ps.setString(2, record.getClass().getName());
         ps.setString(3, channel.name());
-        ps.setString(4, channel.name());
+        ps.setString(4, ChannelNames.notifyName(schema, channel.name()));
       }
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();

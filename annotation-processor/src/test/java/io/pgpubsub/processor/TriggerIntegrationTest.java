@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.testing.compile.Compilation;
+import io.pgpubsub.internal.ChannelNames;
 import io.pgpubsub.testing.PostgresExtension.PostgresTest;
 import io.pgpubsub.testing.Notifications;
 import io.pgpubsub.testing.TestDatabase;
@@ -107,6 +108,7 @@ class TriggerIntegrationTest {
   @Test
   void rolledBackWritesStoreAndNotifyNothing() throws Exception {
     try (Connection listener = listen("media");
+        Connection idle = idleListenerProcess("media");
         Connection writer = db.connect()) {
       writer.setAutoCommit(false);
       try (Statement s = writer.createStatement()) {
@@ -126,6 +128,7 @@ class TriggerIntegrationTest {
   @Test
   void tenThousandRowsInOneTransactionGiveOneNotify() throws Exception {
     try (Connection listener = listen("media");
+        Connection idle = idleListenerProcess("media");
         Connection writer = db.connect()) {
       writer.setAutoCommit(false);
       try (Statement s = writer.createStatement()) {
@@ -138,34 +141,40 @@ class TriggerIntegrationTest {
   }
 
   /**
-   * The wake-up locks (see core's Doorbell): no NOTIFY while a listener process holds the channel's "awake"
-   * lock, a NOTIFY while a listener checks (holds "check") even though "awake" is held, and one when neither is
-   * held. The row is stored every time.
+   * The wake-up locks (see core's Doorbell): no NOTIFY while no listener process is idle (none present, which a
+   * plain LISTEN connection like this test's is not, or all awake), a NOTIFY while one is idle (holds "idle" in
+   * shared mode), and a NOTIFY while a listener checks (holds "check") even though none is idle. The row is
+   * stored every time.
    */
   @Test
-  void theNotifyIsSkippedOnlyWhileAListenerIsAwakeAndNotChecking() throws Exception {
-    String awake = "1885827889, hashtext('media')";
-    String check = "1885827890, hashtext('media')";
+  void theNotifyIsSentOnlyWhileAListenerIsIdleOrChecking() throws Exception {
+    int key = ChannelNames.lockKey("public", "media");
+    String idle = ChannelNames.IDLE_LOCK + ", " + key;
+    String check = ChannelNames.CHECK_LOCK + ", " + key;
     try (Connection listener = listen("media");
         Connection writer = db.connect();
         Connection listenerProcess = db.connect();
         Statement held = listenerProcess.createStatement();
         Statement w = writer.createStatement()) {
-      held.execute("SELECT pg_advisory_lock(" + awake + ")");
-      w.execute("INSERT INTO media (id, title) VALUES (1, 'while awake')");
+      w.execute("INSERT INTO media (id, title) VALUES (1, 'nobody listening')");
+      assertThat(Notifications.payloadsBeforeMarker(listener, writer, "media")).as("NOTIFYs, no listener").isEmpty();
+
+      held.execute("SELECT pg_advisory_lock_shared(" + idle + ")");
+      w.execute("INSERT INTO media (id, title) VALUES (2, 'a listener idle')");
+      assertThat(Notifications.payloadsBeforeMarker(listener, writer, "media")).as("NOTIFYs, idle").containsExactly("");
+
+      held.execute("SELECT pg_advisory_unlock_shared(" + idle + ")"); // awake: draining, bound to look again
+      w.execute("INSERT INTO media (id, title) VALUES (3, 'the listener awake')");
       assertThat(Notifications.payloadsBeforeMarker(listener, writer, "media")).as("NOTIFYs while awake").isEmpty();
 
       held.execute("SELECT pg_advisory_lock(" + check + ")");
-      w.execute("INSERT INTO media (id, title) VALUES (2, 'while checking')");
+      w.execute("INSERT INTO media (id, title) VALUES (4, 'while checking')");
       assertThat(Notifications.payloadsBeforeMarker(listener, writer, "media")).as("NOTIFYs while checking").containsExactly("");
-
-      held.execute("SELECT pg_advisory_unlock(" + check + "), pg_advisory_unlock(" + awake + ")");
-      w.execute("INSERT INTO media (id, title) VALUES (3, 'nobody awake')");
-      assertThat(Notifications.payloadsBeforeMarker(listener, writer, "media")).as("NOTIFYs, nobody awake").containsExactly("");
+      held.execute("SELECT pg_advisory_unlock(" + check + ")");
     }
     assertThat(notifications("media"))
         .extracting(n -> n.get("new").get("title").asText())
-        .containsExactly("while awake", "while checking", "nobody awake");
+        .containsExactly("nobody listening", "a listener idle", "the listener awake", "while checking");
   }
 
   @Test
@@ -284,6 +293,16 @@ class TriggerIntegrationTest {
   private Connection listen(String channel) throws SQLException {
     Connection c = db.connect();
     Notifications.listen(c, channel);
+    return c;
+  }
+
+  /** A connection that holds what an idle listener process of {@code channel} holds: "idle", shared. */
+  private Connection idleListenerProcess(String channel) throws SQLException {
+    Connection c = db.connect();
+    try (Statement s = c.createStatement()) {
+      s.execute(
+          "SELECT pg_advisory_lock_shared(" + ChannelNames.IDLE_LOCK + ", " + ChannelNames.lockKey("public", channel) + ")");
+    }
     return c;
   }
 

@@ -1,6 +1,7 @@
 package io.pgpubsub.benchmarks;
 
 import io.pgpubsub.NotificationTable;
+import io.pgpubsub.internal.ChannelNames;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.sql.Connection;
@@ -120,14 +121,19 @@ final class BenchDatabase implements AutoCloseable {
     }
   }
 
-  /** An idle listener process holds nothing: writers NOTIFY unless a process is awake (core's Doorbell). */
+  /**
+   * An idle listener process holds the channel's "idle" lock in shared mode (core's Doorbell.IDLE): writers
+   * NOTIFY. (With no listener running, or all of them draining, nobody holds it and writers skip the NOTIFY.)
+   */
   private static String[] idleLocks() {
-    return new String[0];
+    return new String[] {
+      "SELECT pg_advisory_lock_shared(" + ChannelNames.IDLE_LOCK + ", " + ChannelNames.lockKey("public", BenchEvent.CHANNEL) + ")"
+    };
   }
 
-  /** A listener process that drains holds the channel's "awake" lock (core's Doorbell.AWAKE, 'pgs1'). */
+  /** A listener process that drains has released its "idle" lock: it holds nothing writers look at. */
   private static String[] awakeLocks() {
-    return new String[] {"SELECT pg_advisory_lock(1885827889, hashtext('" + BenchEvent.CHANNEL + "'))"};
+    return new String[0];
   }
 
   /** Empties both tables (identity restarted) and enables the default channel's trigger only. */

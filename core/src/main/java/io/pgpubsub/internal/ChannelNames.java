@@ -1,6 +1,9 @@
 package io.pgpubsub.internal;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.regex.Pattern;
 
 /**
@@ -8,6 +11,11 @@ import java.util.regex.Pattern;
  * {@code [A-Za-z0-9_.-]}. Names are validated before they get anywhere near SQL, and LISTEN still quotes them.
  */
 public final class ChannelNames {
+
+  /** First key of the "idle" wake-up advisory lock, 'pgs3' (see {@code Doorbell}). */
+  public static final int IDLE_LOCK = 0x70677333;
+  /** First key of the "check" wake-up advisory lock, 'pgs4' (see {@code Doorbell}). */
+  public static final int CHECK_LOCK = 0x70677334;
 
   private static final Pattern VALID = Pattern.compile("[A-Za-z0-9_.\\-]{1,63}");
 
@@ -34,6 +42,63 @@ public final class ChannelNames {
   /** {@code "name"}: a quoted SQL identifier (the name is validated first, so it holds no quote). */
   public static String quoted(String name) {
     return '"' + validate(name) + '"';
+  }
+
+  /**
+   * The NOTIFY/LISTEN name of {@code channel} in the installation whose notification table lives in {@code
+   * schema}: the channel name itself in the schema {@code public} (the default, and what earlier versions
+   * used), otherwise {@code schema:channel}. Channel names hold no {@code ':'}, so names of different schemas
+   * never meet. A name longer than PostgreSQL's 63 bytes keeps its first 54 bytes and ends in {@code '#'} and 8
+   * hex digits of the SHA-256 of the whole name (no channel name holds a {@code '#'}, so a shortened name never
+   * equals a whole one), which keeps it stable across builds.
+   *
+   * <p>The annotation processor writes the same names into the generated triggers (its {@code SqlNames}); a
+   * test compares the two rules.
+   */
+  public static String notifyName(String schema, String channel) {
+    validate(channel);
+    String whole = PUBLIC.equals(schema) ? channel : schema + ':' + channel;
+    byte[] bytes = whole.getBytes(StandardCharsets.UTF_8);
+    if (bytes.length <= MAX_BYTES) {
+      return whole;
+    }
+    String suffix = "#" + HexFormat.of().formatHex(sha256(whole), 0, 4);
+    int budget = MAX_BYTES - suffix.length();
+    StringBuilder prefix = new StringBuilder();
+    int used = 0;
+    for (int i = 0; i < whole.length(); ) {
+      int cp = whole.codePointAt(i);
+      int len = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8).length;
+      if (used + len > budget) {
+        break;
+      }
+      prefix.appendCodePoint(cp);
+      used += len;
+      i += Character.charCount(cp);
+    }
+    return prefix + suffix;
+  }
+
+  /**
+   * The second key of the wake-up advisory locks of {@code channel} in {@code schema} (see {@code Doorbell}):
+   * the first 4 bytes of the SHA-256 of {@code schema:channel}, big-endian. Stable across builds and PostgreSQL
+   * versions (unlike {@code hashtext}), and written into the generated triggers as a literal. Two installations
+   * whose keys collide only send more NOTIFYs than needed, never fewer.
+   */
+  public static int lockKey(String schema, String channel) {
+    byte[] d = sha256(schema + ':' + validate(channel));
+    return ((d[0] & 0xff) << 24) | ((d[1] & 0xff) << 16) | ((d[2] & 0xff) << 8) | (d[3] & 0xff);
+  }
+
+  private static final String PUBLIC = "public";
+  private static final int MAX_BYTES = 63;
+
+  private static byte[] sha256(String text) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+    }
   }
 
   private static String printable(String name) {

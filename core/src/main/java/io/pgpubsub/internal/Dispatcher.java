@@ -167,6 +167,9 @@ final class Dispatcher {
       throw new DecodeException("channel '" + row.channel() + "' is not served by this listener");
     }
     Envelope envelope = parse(channel.definition, row.payload());
+    if (!channel.definition.lockable() && channel.definition.trigger()) {
+      checkOrigin(channel.definition, envelope);
+    }
     Delivery delivery =
         new Delivery(row.id(), row.channel(), envelope.op, row.attempts() + 1, row.createdAt(), envelope.context);
     Target[] targets = channel.listeners(envelope.op);
@@ -215,6 +218,38 @@ final class Dispatcher {
     Object oldValue;
     Object newValue;
     boolean sawOp;
+    String schema;
+    String table;
+    String version;
+  }
+
+  /**
+   * A broadcast event travels by NOTIFY, which anyone in the database can send on any name: it is decoded as
+   * the channel's entity only when it comes from that entity's table and mapping version. Otherwise it is a
+   * decode failure (stored as a dead notification that names both), never a wrong entity.
+   */
+  private static void checkOrigin(ChannelDefinition channel, Envelope e) throws DecodeException {
+    if (!java.util.Objects.equals(channel.schema(), e.schema)
+        || !java.util.Objects.equals(channel.table(), e.table)
+        || !java.util.Objects.equals(channel.mappingVersion(), e.version)) {
+      throw new DecodeException(
+          "channel '"
+              + channel.name()
+              + "': the broadcast event comes from table "
+              + (e.schema == null ? "" : e.schema + ".")
+              + e.table
+              + " with mapping version "
+              + e.version
+              + ", but this listener's entity "
+              + channel.payloadType().getName()
+              + " maps table "
+              + (channel.schema() == null ? "" : channel.schema() + ".")
+              + channel.table()
+              + " with mapping version "
+              + channel.mappingVersion()
+              + " (another application's channel of the same name, or a trigger installed from another build):"
+              + " not decoded");
+    }
   }
 
   /**
@@ -244,6 +279,15 @@ final class Dispatcher {
           case "new":
             e.newValue = value == JsonToken.VALUE_NULL ? null : readPart(channel, p, "new");
             break;
+          case "schema":
+            e.schema = text(p, value);
+            break;
+          case "table":
+            e.table = text(p, value);
+            break;
+          case "v":
+            e.version = text(p, value);
+            break;
           default:
             p.skipChildren();
         }
@@ -272,6 +316,15 @@ final class Dispatcher {
     } catch (JsonProcessingException ex) {
       throw decodeError(channel.name(), part + " value", channel.payloadType(), ex);
     }
+  }
+
+  /** A string field's text; null (skipped) for anything else. */
+  private static String text(JsonParser p, JsonToken value) throws IOException {
+    if (value == JsonToken.VALUE_STRING) {
+      return p.getText();
+    }
+    p.skipChildren();
+    return null;
   }
 
   private static Operation operation(String channel, String op) throws DecodeException {

@@ -88,6 +88,8 @@ public final class Engine {
   private volatile PendingWriters pendingWriters;
 
   private record PendingWriters(long maxId, Long[] xmins, String[] xids) {}
+  /** Backends of worker connections aborted at stop: their batches roll back when the server ends them. */
+  private final List<Integer> abortedBackends = new CopyOnWriteArrayList<>();
 
   public Engine(ListenerConfig config) {
     this.config = config;
@@ -99,17 +101,17 @@ public final class Engine {
     this.broadcasts = new Broadcasts(this);
     this.progress = new RecoveryProgress(name);
     this.heartbeat = new Heartbeat(name, config.schema(), config.channelNames());
-    // a listener with a payload filter processes only some of a channel's rows: it must not tell writers of the
-    // other rows that someone is awake
+    // a listener with a payload filter processes only some of a channel's rows: it stays idle, so that writers
+    // always wake the listeners of the other rows
     this.doorbell =
         new Doorbell(
             this,
-            config.payloadFilter() != null
-                ? List.of()
-                : config.channels().stream()
-                    .filter(ch -> ch.lockable() && ch.pgNotify())
-                    .map(ChannelDefinition::name)
-                    .toList());
+            config.schema(),
+            config.channels().stream()
+                .filter(ch -> ch.lockable() && ch.pgNotify())
+                .map(ChannelDefinition::name)
+                .toList(),
+            config.payloadFilter() == null);
   }
 
   public String name() {
@@ -208,6 +210,7 @@ public final class Engine {
       listen = openListenConnection();
       listenLoop = new ListenLoop(this, listen);
       listenLoop.listen(listen); // fail fast: LISTEN works before we report success
+      doorbell.start(); // present (after LISTEN, before the first scan): writers wake this process from now on
     } catch (SQLException | RuntimeException e) {
       closeQuietly(listen);
       shutdownResources();
@@ -656,6 +659,10 @@ public final class Engine {
           stuck.size(),
           config.gracePeriod());
       for (Worker w : stuck) {
+        int pid = w.backendPid();
+        if (pid != 0) {
+          abortedBackends.add(pid); // the stop's wake-up for the others waits until its batch is rolled back
+        }
         Worker.Running r = w.running();
         if (r != null) {
           // the notification whose callback does not finish counts a failed attempt, so that the next listener
@@ -702,7 +709,7 @@ public final class Engine {
   }
 
   private void shutdownResources() {
-    doorbell.close();
+    doorbell.close(abortedBackends); // wakes the other processes for what this one leaves
     if (pool != null) {
       try (Connection c = pool.getConnection()) {
         c.setAutoCommit(true);

@@ -4,8 +4,10 @@ import io.pgpubsub.spi.ChannelDefinition;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
@@ -15,6 +17,9 @@ import org.postgresql.PGNotification;
  * (quoted identifiers), and reads with {@code getNotifications(timeout)} so that no read blocks forever: a
  * connection silent for {@value Engine#LISTEN_HEALTH_CHECK_MILLIS} ms is checked with {@code isValid}.
  *
+ * <p>NOTIFY names are scoped by the notification table's schema ({@link ChannelNames#notifyName}), so a
+ * same-named channel of another installation in the database never reaches this one.
+ *
  * <p>A NOTIFY on a lockable channel only wakes the workers (the rows are in the table). A broadcast
  * channel's NOTIFY carries the event, which is queued for the workers. After any failure the connection is
  * replaced, with exponential back-off and jitter, and every successful (re)connect wakes the workers for a
@@ -23,24 +28,28 @@ import org.postgresql.PGNotification;
 final class ListenLoop implements Runnable {
 
   private final Engine engine;
-  private final Set<String> broadcastChannels = new HashSet<>();
+  /** Broadcast channels by their NOTIFY name ({@link ChannelNames#notifyName}). */
+  private final Map<String, String> broadcastChannels = new HashMap<>();
+  private final List<String> notifyNames = new ArrayList<>();
   private volatile Connection connection;
 
   ListenLoop(Engine engine, Connection first) {
     this.engine = engine;
     this.connection = first;
     for (ChannelDefinition c : engine.config.channels()) {
+      String name = ChannelNames.notifyName(engine.config.schema(), c.name());
+      notifyNames.add(name);
       if (!c.lockable()) {
-        broadcastChannels.add(c.name());
+        broadcastChannels.put(name, c.name());
       }
     }
   }
 
-  /** Issues LISTEN for every channel on {@code c}. */
+  /** Issues LISTEN for every channel on {@code c}, under its schema-scoped name. */
   void listen(Connection c) throws SQLException {
     try (Statement s = c.createStatement()) {
-      for (String channel : engine.config.channelNames()) {
-        s.execute("LISTEN " + ChannelNames.quoted(channel));
+      for (String name : notifyNames) {
+        s.execute("LISTEN \"" + name.replace("\"", "\"\"") + '"');
       }
     }
   }
@@ -117,9 +126,10 @@ final class ListenLoop implements Runnable {
         boolean wake = false;
         for (PGNotification n : ns) {
           String payload = n.getParameter();
-          if (!broadcastChannels.contains(n.getName()) || payload == null || payload.isEmpty()) {
+          String broadcast = broadcastChannels.get(n.getName());
+          if (broadcast == null || payload == null || payload.isEmpty()) {
             wake = true; // a lockable channel, or a dead broadcast row retried by an operator
-          } else if (engine.broadcasts.offer(n.getName(), payload)) {
+          } else if (engine.broadcasts.offer(broadcast, payload)) {
             wake = true;
           }
         }
@@ -132,6 +142,7 @@ final class ListenLoop implements Runnable {
         }
         lastHeard = now;
       }
+      engine.doorbell.maintain();
     }
   }
 }

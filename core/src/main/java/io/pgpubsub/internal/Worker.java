@@ -62,6 +62,8 @@ final class Worker implements Runnable {
   private static final Comparator<ClaimedRow> BY_ID = Comparator.comparingLong(ClaimedRow::id);
   Thread thread;
   private volatile Connection current;
+  /** When this worker last claimed (or started draining): see {@link Doorbell#STALL_MILLIS}. */
+  volatile long lastClaimNanos;
   /** Guards {@link #current} for the callbacks and watches its transaction. */
   private GuardedConnection guard;
   private volatile int backendPid;
@@ -102,7 +104,9 @@ final class Worker implements Runnable {
     Connection c = current;
     Engine.abortQuietly(c);
     engine.evict(c);
-    leaveDoorbell();
+    if (inDoorbell.compareAndSet(true, false)) {
+      engine.doorbell.abandon(this); // it no longer keeps the process awake; the others look if that made it idle
+    }
   }
 
   /** From now on this worker records nothing and stops as soon as its thread comes back. */
@@ -111,7 +115,7 @@ final class Worker implements Runnable {
   }
 
   private boolean leaveDoorbell() {
-    return inDoorbell.compareAndSet(true, false) && engine.doorbell.leave();
+    return inDoorbell.compareAndSet(true, false) && engine.doorbell.leave(this);
   }
 
   @Override
@@ -122,10 +126,10 @@ final class Worker implements Runnable {
       long seen = engine.waiter.generation();
       try {
         engine.broadcasts.runDue();
-        engine.doorbell.enter();
-        inDoorbell.set(true);
         boolean again;
         try {
+          inDoorbell.set(true);
+          engine.doorbell.enter(this);
           drain();
         } finally {
           again = leaveDoorbell();
@@ -200,7 +204,6 @@ final class Worker implements Runnable {
               break;
             }
             engine.waiter.wake(); // a full batch: there may be more, let another worker help
-            engine.doorbell.fullBatch(c); // and other processes, which writers do not wake while we are awake
             engine.broadcasts.runDue(); // a long backlog must not starve broadcast events
             engine.maybeCountBacklog(c); // keeps the backlog gauge fresh while draining (every 5 s at most)
             engine.heartbeat.maybePublish(c);
@@ -261,6 +264,7 @@ final class Worker implements Runnable {
       Connection c, PreparedStatement claim, PreparedStatement pin, PreparedStatement unpin, Statement rollbackBatch)
       throws SQLException {
     rows.clear();
+    lastClaimNanos = System.nanoTime();
     String sortBefore;
     String bitmapBefore;
     try (ResultSet rs = pin.executeQuery()) {

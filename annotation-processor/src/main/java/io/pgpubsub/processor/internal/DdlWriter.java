@@ -25,6 +25,11 @@ public final class DdlWriter {
 
   private static final String BODY_TAG = "$pgpubsub$";
 
+  /** First key of the "idle" advisory lock, 'pgs3': core's io.pgpubsub.internal.Doorbell.IDLE. */
+  static final int IDLE_LOCK = 0x70677333;
+  /** First key of the "check" advisory lock, 'pgs4': core's io.pgpubsub.internal.Doorbell.CHECK. */
+  static final int CHECK_LOCK = 0x70677334;
+
   private final Options options;
 
   public DdlWriter(Options options) {
@@ -115,8 +120,8 @@ public final class DdlWriter {
   }
 
   /**
-   * Stored row + one identical wake-up per channel and transaction, sent only when no listener process is
-   * awake (the doorbell protocol: see core's {@code io.pgpubsub.internal.Doorbell}); no wake-up at all with
+   * Stored row + one identical wake-up per channel and transaction, sent only when a listener process is
+   * idle (the doorbell protocol: see core's {@code io.pgpubsub.internal.Doorbell}); no wake-up at all with
    * pgNotify = false.
    */
   private String lockableBody(ChannelPlan c) {
@@ -128,18 +133,20 @@ public final class DdlWriter {
         .append(".pgpubsub_notification (channel, payload)\n");
     b.append("  VALUES (").append(literal(c.name())).append(", ").append(payload(c, "  ")).append(");\n");
     if (c.model().pgNotify()) {
-      String ch = literal(c.name());
-      String check = "1885827890, hashtext(" + ch + ")"; // io.pgpubsub.internal.Doorbell.CHECK ('pgs2')
-      String awake = "1885827889, hashtext(" + ch + ")"; // io.pgpubsub.internal.Doorbell.AWAKE ('pgs1')
-      b.append("  -- Wake the listeners, unless a listener process is awake (it holds the 'awake' advisory lock)\n");
-      b.append("  -- and will look again before it sleeps (it first waits for the 'check' lock, which this\n");
-      b.append("  -- transaction holds until it ends). This spares most NOTIFYs under load: PostgreSQL\n");
-      b.append("  -- serializes the commits of all transactions that sent one.\n");
+      String name = literal(SqlNames.notifyName(options.schema(), c.name()));
+      int key = SqlNames.lockKey(options.schema(), c.name());
+      String check = CHECK_LOCK + ", " + key;
+      String idle = IDLE_LOCK + ", " + key;
+      b.append("  -- Wake the listeners only if one is idle: an idle listener process holds the 'idle' advisory lock\n");
+      b.append("  -- in shared mode. With none idle (none running, or all draining and bound to look again, after\n");
+      b.append("  -- waiting for the 'check' lock this transaction holds until it ends), the row is found without\n");
+      b.append("  -- a NOTIFY: PostgreSQL serializes the commits of all transactions that sent one.\n");
       b.append("  IF NOT pg_try_advisory_xact_lock_shared(").append(check).append(") THEN\n");
-      b.append("    PERFORM pg_notify(").append(ch).append(", '');\n");
-      b.append("  ELSIF pg_try_advisory_lock_shared(").append(awake).append(") THEN\n");
-      b.append("    PERFORM pg_advisory_unlock_shared(").append(awake).append(");\n");
-      b.append("    PERFORM pg_notify(").append(ch).append(", '');\n");
+      b.append("    PERFORM pg_notify(").append(name).append(", '');\n");
+      b.append("  ELSIF pg_try_advisory_lock(").append(idle).append(") THEN\n");
+      b.append("    PERFORM pg_advisory_unlock(").append(idle).append(");\n");
+      b.append("  ELSE\n");
+      b.append("    PERFORM pg_notify(").append(name).append(", '');\n");
       b.append("  END IF;\n");
     } else {
       b.append("  -- pgNotify = false: no pg_notify; listeners find this row when they poll\n");
@@ -161,7 +168,8 @@ public final class DdlWriter {
     b.append("  v_payload := ").append(payload(c, "  ")).append(";\n");
     b.append("  v_message := v_payload::text;\n");
     b.append("  IF octet_length(v_message) < ").append(BROADCAST_INLINE_LIMIT).append(" THEN\n");
-    b.append("    PERFORM pg_notify(").append(literal(c.name())).append(", v_message);\n");
+    String name = literal(SqlNames.notifyName(options.schema(), c.name()));
+    b.append("    PERFORM pg_notify(").append(name).append(", v_message);\n");
     b.append("  ELSE\n");
     b.append("    INSERT INTO ")
         .append(options.schema())
@@ -169,7 +177,7 @@ public final class DdlWriter {
         .append(literal(c.name()))
         .append(", v_payload)\n");
     b.append("    RETURNING id INTO v_ref;\n");
-    b.append("    PERFORM pg_notify(").append(literal(c.name())).append(", '{\"ref\":' || v_ref || '}');\n");
+    b.append("    PERFORM pg_notify(").append(name).append(", '{\"ref\":' || v_ref || '}');\n");
     b.append("  END IF;\n");
     b.append("  RETURN NULL;\n");
     b.append("END\n");

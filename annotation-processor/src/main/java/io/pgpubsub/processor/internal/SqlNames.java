@@ -112,6 +112,42 @@ public final class SqlNames {
     return prefix + suffix;
   }
 
+  /**
+   * The NOTIFY name of {@code channel} for the notification table in {@code schema}: the channel name in
+   * {@code public}, else {@code schema:channel}; longer than 63 bytes, its first 54 bytes, {@code '#'} and 8 hex
+   * digits of the SHA-256 of the whole name. The same rule as core's {@code ChannelNames.notifyName}, which
+   * the listener LISTENs on (GeneratedNamesMatchTheRuntimeTest compares the two).
+   */
+  public static String notifyName(String schema, String channel) {
+    String whole = "public".equals(schema) ? channel : schema + ':' + channel;
+    if (byteLength(whole) <= MAX_IDENTIFIER_BYTES) {
+      return whole;
+    }
+    String suffix = "#" + hash(whole);
+    int budget = MAX_IDENTIFIER_BYTES - suffix.length();
+    StringBuilder prefix = new StringBuilder();
+    int used = 0;
+    for (int i = 0; i < whole.length(); ) {
+      int cp = whole.codePointAt(i);
+      int len = byteLength(new String(Character.toChars(cp)));
+      if (used + len > budget) {
+        break;
+      }
+      prefix.appendCodePoint(cp);
+      used += len;
+      i += Character.charCount(cp);
+    }
+    return prefix + suffix;
+  }
+
+  /**
+   * The second key of the channel's wake-up advisory locks: the first 4 bytes of the SHA-256 of {@code
+   * schema:channel}, big-endian. The same rule as core's {@code ChannelNames.lockKey}.
+   */
+  public static int lockKey(String schema, String channel) {
+    return (int) Long.parseLong(hash(schema + ':' + channel), 16);
+  }
+
   public static int byteLength(String s) {
     return s.getBytes(StandardCharsets.UTF_8).length;
   }
