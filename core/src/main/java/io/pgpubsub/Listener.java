@@ -217,15 +217,25 @@ public final class Listener implements AutoCloseable {
      * Where workers get connections. A {@code HikariDataSource} is used as it is (and not closed by us); any
      * other DataSource is wrapped in a HikariCP pool of {@code workers + 1} connections. Without {@link
      * #listenUrl}, the LISTEN connection is also taken from it (and held for the listener's lifetime).
+     * Replaces a {@link #jdbcUrl} given before (for example by {@code HibernatePubSub.listener(sf)}).
      */
     public Builder dataSource(DataSource dataSource) {
       this.dataSource = dataSource;
+      if (dataSource != null) {
+        this.jdbcUrl = null;
+      }
       return this;
     }
 
-    /** JDBC URL for a HikariCP pool of {@code workers + 1} connections (and the LISTEN connection). */
+    /**
+     * JDBC URL for a HikariCP pool of {@code workers + 1} connections (and the LISTEN connection). Replaces
+     * a {@link #dataSource} given before.
+     */
     public Builder jdbcUrl(String jdbcUrl) {
       this.jdbcUrl = jdbcUrl;
+      if (jdbcUrl != null) {
+        this.dataSource = null;
+      }
       return this;
     }
 
@@ -385,8 +395,8 @@ public final class Listener implements AutoCloseable {
 
     /** Validates the configuration and freezes it. */
     public Listener build() {
-      if ((dataSource == null) == (jdbcUrl == null)) {
-        throw new IllegalArgumentException("give exactly one of dataSource(...) and jdbcUrl(...)");
+      if (dataSource == null && jdbcUrl == null) {
+        throw new IllegalArgumentException("give dataSource(...) or jdbcUrl(...): where the workers get connections");
       }
       if (jdbcUrl != null && !jdbcUrl.startsWith("jdbc:postgresql:")) {
         throw new IllegalArgumentException("jdbcUrl must start with jdbc:postgresql:, got " + jdbcUrl);

@@ -37,25 +37,27 @@ public final class HibernatePubSub {
    * A listener builder set up for {@code sessionFactory}: entities decoded through its mapping, callbacks
    * handed a Session/EntityManager on the worker's connection, the notification table schema of {@link
    * PubSubSettings#SCHEMA}, the channels of the generated registries whose entities this factory maps (plus
-   * every plain channel), and the factory's connection settings: its JDBC URL, user and password, or
-   * else its DataSource. Everything can still be overridden on the returned builder (for example {@code
-   * .jdbcUrl(...)}, {@code .channels(...)}); to give another DataSource use {@link #listener(SessionFactory,
-   * DataSource)}.
+   * every plain channel), and the connections Hibernate itself uses: its DataSource when it has one
+   * (Spring Boot), else its JDBC URL with the user and password from the settings Hibernate connects with
+   * ({@code jakarta.persistence.jdbc.user}/{@code password} or {@code hibernate.connection.username}/{@code
+   * password}; not {@code SessionFactory.getProperties()}, which masks them), else the DataSource behind
+   * its ConnectionProvider. Everything can still be overridden on the returned builder, for example {@code
+   * .dataSource(ds)}, {@code .jdbcUrl(...)}, {@code .channels(...)}.
    *
-   * @throws IllegalStateException when the factory has neither a JDBC URL nor a DataSource that can be used
+   * @throws IllegalStateException when the factory has neither a DataSource nor a PostgreSQL JDBC URL
    */
   public static Listener.Builder listener(SessionFactory sessionFactory) {
     ConnectionSettings settings = ConnectionSettings.of(sessionFactory);
     Listener.Builder builder = base(sessionFactory);
-    if (settings.url() != null) {
-      builder.jdbcUrl(settings.url()).user(settings.user()).password(settings.password());
-    } else if (settings.dataSource() != null) {
+    if (settings.dataSource() != null) {
       builder.dataSource(settings.dataSource());
+    } else if (settings.url() != null) {
+      builder.jdbcUrl(settings.url()).user(settings.user()).password(settings.password());
     } else {
       throw new IllegalStateException(
-          "pgpubsub: the SessionFactory has no JDBC URL (jakarta.persistence.jdbc.url,"
-              + " hibernate.connection.url) and no usable DataSource; use"
-              + " HibernatePubSub.listener(sessionFactory, dataSource)");
+          "pgpubsub: the SessionFactory has no DataSource and no PostgreSQL JDBC URL"
+              + " (jakarta.persistence.jdbc.url, hibernate.connection.url) that a listener could use; use"
+              + " HibernatePubSub.listener(sessionFactory).dataSource(dataSource)");
     }
     return builder;
   }

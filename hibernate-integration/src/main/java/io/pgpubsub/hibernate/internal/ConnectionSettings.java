@@ -8,42 +8,49 @@ import java.util.Map;
 import javax.sql.DataSource;
 import org.hibernate.SessionFactory;
 import org.hibernate.cfg.AvailableSettings;
+import org.hibernate.engine.config.spi.ConfigurationService;
 import org.hibernate.engine.jdbc.connections.spi.ConnectionProvider;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
 
-/** Where a SessionFactory gets its connections, for a listener that should use the same database. */
+/**
+ * Where a SessionFactory gets its connections, for a listener that should use the same database with the
+ * same credentials.
+ *
+ * <p>Read from the settings Hibernate itself connects with (its {@link ConfigurationService}), not from
+ * {@code SessionFactory.getProperties()}: Hibernate masks user and password there as {@code ****}. In the
+ * order Hibernate applies them: a configured DataSource (Spring Boot's, or a JNDI-less {@code
+ * jakarta.persistence.nonJtaDataSource}), else the JDBC URL with its user and password, else the DataSource
+ * behind Hibernate's ConnectionProvider when it has one (HikariCP, Agroal, C3P0 providers).
+ */
 public record ConnectionSettings(String url, String user, String password, DataSource dataSource) {
 
   @SuppressWarnings("deprecation")
   public static ConnectionSettings of(SessionFactory sessionFactory) {
     SessionFactoryImplementor sf = sessionFactory.unwrap(SessionFactoryImplementor.class);
-    Map<String, Object> p = sf.getProperties();
+    Map<String, Object> p = sf.getServiceRegistry().requireService(ConfigurationService.class).getSettings();
+    for (String key :
+        new String[] {
+          AvailableSettings.JAKARTA_NON_JTA_DATASOURCE, AvailableSettings.DATASOURCE, AvailableSettings.JAKARTA_JTA_DATASOURCE,
+          "javax.persistence.nonJtaDataSource", "javax.persistence.jtaDataSource"
+        }) {
+      if (p.get(key) instanceof DataSource ds) {
+        return new ConnectionSettings(null, null, null, ds);
+      }
+    }
     String url = first(p, AvailableSettings.JAKARTA_JDBC_URL, AvailableSettings.URL, "javax.persistence.jdbc.url");
     String user =
         first(p, AvailableSettings.JAKARTA_JDBC_USER, AvailableSettings.USER, "hibernate.connection.user",
             "javax.persistence.jdbc.user");
     String password =
         first(p, AvailableSettings.JAKARTA_JDBC_PASSWORD, AvailableSettings.PASS, "javax.persistence.jdbc.password");
-    DataSource dataSource = null;
-    for (String key :
-        new String[] {
-          AvailableSettings.JAKARTA_NON_JTA_DATASOURCE, AvailableSettings.DATASOURCE, AvailableSettings.JAKARTA_JTA_DATASOURCE
-        }) {
-      if (p.get(key) instanceof DataSource ds) {
-        dataSource = ds;
-        break;
-      }
+    if (url != null && url.startsWith("jdbc:postgresql:")) {
+      return new ConnectionSettings(url, user, password, null);
     }
-    if (dataSource == null && url == null) {
-      ConnectionProvider provider = sf.getServiceRegistry().getService(ConnectionProvider.class);
-      if (provider != null && provider.isUnwrappableAs(DataSource.class)) {
-        dataSource = provider.unwrap(DataSource.class);
-      }
+    ConnectionProvider provider = sf.getServiceRegistry().getService(ConnectionProvider.class);
+    if (provider != null && provider.isUnwrappableAs(DataSource.class)) {
+      return new ConnectionSettings(null, null, null, provider.unwrap(DataSource.class));
     }
-    if (url != null && !url.startsWith("jdbc:postgresql:")) {
-      url = null;
-    }
-    return new ConnectionSettings(url, user, password, dataSource);
+    return new ConnectionSettings(null, null, null, null);
   }
 
   private static String first(Map<String, Object> p, String... keys) {
