@@ -80,7 +80,9 @@ public final class PgPubSubProcessor extends AbstractProcessor {
   public synchronized void init(ProcessingEnvironment env) {
     super.init(env);
     reporter = new Reporter(env.getMessager());
-    options = Options.parse(env.getOptions(), reporter);
+    options =
+        Options.parse(
+            env.getOptions(), reporter, name -> env.getElementUtils().getTypeElement(name) != null);
     scanner = new Scanner(env.getElementUtils(), env.getTypeUtils(), options, reporter);
   }
 
@@ -163,7 +165,7 @@ public final class PgPubSubProcessor extends AbstractProcessor {
     List<String> sources = sources(plan);
     writeResource(
         filer, options.installScript(), ddl.installScript(plan.channels(), notificationTable(), sources), all);
-    new RegistryWriter().write(plan, sources).writeTo(filer);
+    new RegistryWriter(ddl).write(plan, sources).writeTo(filer);
     writeResource(
         filer,
         "META-INF/services/io.pgpubsub.spi.ChannelRegistry",

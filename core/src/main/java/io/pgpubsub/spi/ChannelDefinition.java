@@ -19,6 +19,9 @@ import java.util.Set;
  * @param mappingVersion identifies the column set the DDL was generated from (the payload's {@code v})
  * @param ddlResource classpath resource holding this channel's trigger DDL, null for plain channels
  * @param listeners the channel's listener methods, in a stable order
+ * @param installed for trigger channels, the database objects the generated DDL installs and the columns it
+ *     names, so that a boot can check them without running DDL; null for plain channels (and for registries
+ *     generated before it existed)
  */
 public record ChannelDefinition(
     String name,
@@ -31,10 +34,57 @@ public record ChannelDefinition(
     Set<Operation> operations,
     String mappingVersion,
     String ddlResource,
-    List<ListenerDefinition> listeners) {
+    List<ListenerDefinition> listeners,
+    Installed installed) {
 
   public ChannelDefinition {
     operations = Set.copyOf(operations);
     listeners = List.copyOf(listeners);
   }
+
+  /** A channel without {@link #installed()} information (plain channels, hand-written definitions). */
+  public ChannelDefinition(
+      String name,
+      Class<?> payloadType,
+      boolean trigger,
+      boolean lockable,
+      boolean pgNotify,
+      String schema,
+      String table,
+      Set<Operation> operations,
+      String mappingVersion,
+      String ddlResource,
+      List<ListenerDefinition> listeners) {
+    this(
+        name, payloadType, trigger, lockable, pgNotify, schema, table, operations, mappingVersion, ddlResource,
+        listeners, null);
+  }
+
+  /**
+   * What a trigger channel's generated DDL installs.
+   *
+   * @param functionSchema the trigger function's schema (the processor's {@code pgpubsub.schema})
+   * @param function the trigger function's name
+   * @param trigger the trigger's name (on the channel's table)
+   * @param ddlVersion the marker the DDL writes into the function body and the trigger's comment: a hash of
+   *     the whole DDL, so that any difference shows
+   * @param columns every column the DDL names (watched and excluded columns), sorted
+   */
+  public record Installed(
+      String functionSchema, String function, String trigger, String ddlVersion, List<Column> columns) {
+
+    public Installed {
+      columns = List.copyOf(columns);
+    }
+  }
+
+  /**
+   * A column the trigger names.
+   *
+   * @param column the database column name the DDL uses (as PostgreSQL stores it)
+   * @param written the name as written in the annotation
+   * @param attribute the entity attribute (path) the processor mapped it from
+   * @param annotationAttribute where it was written: {@code watchColumns} or {@code excludeColumns}
+   */
+  public record Column(String column, String written, String attribute, String annotationAttribute) {}
 }

@@ -36,8 +36,34 @@ public final class DdlWriter {
     this.options = options;
   }
 
-  /** The idempotent DDL of one trigger channel: the function and the trigger. */
+  /** The schema of the trigger functions (and of the notification table). */
+  public String functionSchema() {
+    return options.schema();
+  }
+
+  /** The marker's placeholder while the script is hashed. */
+  private static final String VERSION_PLACEHOLDER = "@@pgpubsub-ddl-version@@";
+
+  /**
+   * The idempotent DDL of one trigger channel: a guard that the table has every column the trigger names,
+   * the function and the trigger. The function body and the trigger's comment carry {@link #ddlVersion}, so
+   * that a boot can tell from the catalog alone whether the installed trigger is this one.
+   */
   public String channelScript(ChannelPlan c) {
+    String script = template(c);
+    return script.replace(VERSION_PLACEHOLDER, marker(script));
+  }
+
+  /** {@code pgpubsub:<hash of the channel's DDL>}: what the installed function body and trigger comment carry. */
+  public String ddlVersion(ChannelPlan c) {
+    return marker(template(c));
+  }
+
+  private static String marker(String template) {
+    return "pgpubsub:" + SqlNames.hash(template);
+  }
+
+  private String template(ChannelPlan c) {
     TableModel t = c.model().table();
     String table = SqlNames.qualified(t.schema(), t.name());
     String function = quote(options.schema()) + "." + quote(c.functionName());
@@ -58,8 +84,10 @@ public final class DdlWriter {
         .append(".pgpubsub_notification (see ")
         .append(options.installScript())
         .append(").\n");
+    sql.append(columnGuard(c, table));
     sql.append("CREATE OR REPLACE FUNCTION ").append(function).append("() RETURNS trigger\n");
     sql.append("LANGUAGE plpgsql AS ").append(BODY_TAG).append('\n');
+    sql.append("-- ").append(VERSION_PLACEHOLDER).append(" (checked at boot: do not edit)\n");
     sql.append(c.model().lockable() ? lockableBody(c) : broadcastBody(c));
     sql.append(BODY_TAG).append(";\n");
     sql.append("DROP TRIGGER IF EXISTS ").append(quote(c.triggerName())).append(" ON ").append(table).append(";\n");
@@ -77,11 +105,76 @@ public final class DdlWriter {
         .append(table)
         .append('\n');
     sql.append("FOR EACH ROW EXECUTE FUNCTION ").append(function).append("();\n");
+    sql.append("COMMENT ON TRIGGER ")
+        .append(quote(c.triggerName()))
+        .append(" ON ")
+        .append(table)
+        .append(" IS ")
+        .append(literal(VERSION_PLACEHOLDER))
+        .append(";\n");
     String script = sql.toString();
-    if (script.split(java.util.regex.Pattern.quote(BODY_TAG), -1).length != 3) {
+    int tags = c.triggerColumns().isEmpty() ? 2 : 4;
+    if (script.split(java.util.regex.Pattern.quote(BODY_TAG), -1).length != tags + 1) {
       throw new IllegalStateException("a mapped name contains " + BODY_TAG + ": " + table);
     }
     return script;
+  }
+
+  /**
+   * Stops the script before the trigger is installed when the table lacks a column the trigger names: a
+   * trigger that reads a missing column fails every write of the table ({@code record "old" has no field}),
+   * and an excluded column that is not there leaves the real one in the payload. A migration tool then
+   * fails with this message instead.
+   */
+  private String columnGuard(ChannelPlan c, String table) {
+    if (c.triggerColumns().isEmpty()) {
+      return "";
+    }
+    StringBuilder b = new StringBuilder();
+    b.append("-- Guard: the table must have every column this trigger names.\n");
+    b.append("DO ").append(BODY_TAG).append('\n');
+    b.append("BEGIN\n");
+    for (Plan.TriggerColumn col : c.triggerColumns()) {
+      b.append("  IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = ")
+          .append(literal(table))
+          .append("::regclass\n");
+      b.append("      AND attname = ").append(literal(col.column())).append(" AND attnum > 0 AND NOT attisdropped) THEN\n");
+      b.append("    RAISE EXCEPTION USING\n");
+      b.append("      MESSAGE = ")
+          .append(
+              literal(
+                  "pgpubsub channel "
+                      + c.name()
+                      + ": table "
+                      + table
+                      + " has no column "
+                      + quote(col.column())
+                      + " (named by @TriggerChannel("
+                      + col.annotationAttribute()
+                      + " = \""
+                      + col.written()
+                      + "\") on entity "
+                      + c.model().type().canonicalName()
+                      + ", attribute "
+                      + col.attribute()
+                      + ")"))
+          .append(",\n");
+      b.append("      HINT = ")
+          .append(
+              literal(
+                  "The processor named the column with -Apgpubsub.naming="
+                      + options.naming().option()
+                      + "; compile with the naming that matches Hibernate's physical naming strategy"
+                      + " (snake_case for Spring Boot's CamelCaseToUnderscoresNamingStrategy, verbatim for"
+                      + " Hibernate's default), or give the column's database name in @TriggerChannel("
+                      + col.annotationAttribute()
+                      + ")."))
+          .append(";\n");
+      b.append("  END IF;\n");
+    }
+    b.append("END\n");
+    b.append(BODY_TAG).append(";\n");
+    return b.toString();
   }
 
   /**

@@ -1,7 +1,9 @@
 package io.pgpubsub.processor.internal;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import javax.lang.model.SourceVersion;
 
@@ -11,7 +13,9 @@ import javax.lang.model.SourceVersion;
  * @param registry the generated registry's qualified name, or null for the default (common package of the
  *     annotated types + {@code .PgPubSubChannels})
  * @param schema the schema of the notification table and of the generated trigger functions
- * @param naming how logical names (attribute names, {@code @Column(name)}) become database names
+ * @param naming how logical names (attribute names, {@code @Column(name)}) become database names: the
+ *     option's value, or (option absent or {@code auto}) snake_case when Spring Boot's Hibernate JPA
+ *     auto-configuration is on the compile class path, verbatim otherwise
  * @param globallyQuoted mirrors Hibernate's {@code hibernate.globally_quoted_identifiers}: names keep their case
  * @param installScript class path of the combined install script
  */
@@ -26,9 +30,19 @@ public record Options(
 
   public static final Set<String> ALL = Set.of(REGISTRY, SCHEMA, NAMING, GLOBALLY_QUOTED, INSTALL_SCRIPT);
 
+  /**
+   * Spring Boot's Hibernate JPA auto-configuration (Boot 4, then Boot 3), looked up by name on the compile
+   * class path: where it is, Spring Boot sets {@code CamelCaseToUnderscoresNamingStrategy} by default.
+   */
+  public static final List<String> SPRING_BOOT_JPA_AUTO_CONFIGURATION =
+      List.of(
+          "org.springframework.boot.hibernate.autoconfigure.HibernateJpaAutoConfiguration",
+          "org.springframework.boot.autoconfigure.orm.jpa.HibernateJpaAutoConfiguration");
+
   public static final String DEFAULT_REGISTRY_SIMPLE_NAME = "PgPubSubChannels";
   public static final String DEFAULT_INSTALL_SCRIPT = "META-INF/pgpubsub.sql";
   public static final String CHANNEL_SCRIPT_FOLDER = "META-INF/pgpubsub/";
+
 
   /** Same rule as io.pgpubsub.NotificationTable: the schema is written unquoted. */
   private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_$]{0,62}");
@@ -53,7 +67,11 @@ public record Options(
     }
   }
 
-  public static Options parse(Map<String, String> raw, Reporter reporter) {
+  /**
+   * @param onClassPath whether a qualified class name resolves on the compile class path (for the {@code
+   *     auto} naming)
+   */
+  public static Options parse(Map<String, String> raw, Reporter reporter, Predicate<String> onClassPath) {
     String registry = raw.get(REGISTRY);
     if (registry != null && !isQualifiedClassName(registry)) {
       reporter.report(
@@ -74,9 +92,14 @@ public record Options(
           "give a lower-case SQL identifier (letters, digits, _), as for Listener.builder().schema(...)");
       schema = "public";
     }
-    Naming naming = Naming.VERBATIM;
     String namingRaw = raw.get(NAMING);
-    if (namingRaw != null) {
+    Naming naming;
+    if (namingRaw == null || namingRaw.equals("auto")) {
+      naming =
+          SPRING_BOOT_JPA_AUTO_CONFIGURATION.stream().anyMatch(onClassPath)
+              ? Naming.SNAKE_CASE
+              : Naming.VERBATIM;
+    } else {
       naming = null;
       for (Naming n : Naming.values()) {
         if (n.option.equals(namingRaw)) {
@@ -85,7 +108,12 @@ public record Options(
       }
       if (naming == null) {
         reporter.report(
-            (Where) null, Message.BAD_OPTION, NAMING, namingRaw, "use verbatim (the default) or snake_case");
+            (Where) null,
+            Message.BAD_OPTION,
+            NAMING,
+            namingRaw,
+            "use auto (the default: snake_case with Spring Boot's JPA auto-configuration on the class path,"
+                + " else verbatim), verbatim or snake_case");
         naming = Naming.VERBATIM;
       }
     }

@@ -30,6 +30,7 @@ public record Plan(TypeRef registry, Options options, List<ChannelPlan> channels
    * @param triggerName the trigger (on the table)
    * @param ddlResource class path of the channel's DDL script, null for plain channels
    * @param listeners sorted by id
+   * @param triggerColumns every column the trigger names (watched, then excluded), with where it came from
    */
   public record ChannelPlan(
       ChannelModel model,
@@ -40,13 +41,15 @@ public record Plan(TypeRef registry, Options options, List<ChannelPlan> channels
       String functionName,
       String triggerName,
       String ddlResource,
-      List<ListenerPlan> listeners) {
+      List<ListenerPlan> listeners,
+      List<TriggerColumn> triggerColumns) {
 
     public ChannelPlan {
       operations = Set.copyOf(operations);
       watchColumns = List.copyOf(watchColumns);
       excludeColumns = List.copyOf(excludeColumns);
       listeners = List.copyOf(listeners);
+      triggerColumns = List.copyOf(triggerColumns);
     }
 
     public String name() {
@@ -61,6 +64,16 @@ public record Plan(TypeRef registry, Options options, List<ChannelPlan> channels
       return out;
     }
   }
+
+  /**
+   * A column the trigger names.
+   *
+   * @param column the database name the DDL uses
+   * @param written the name as written in the annotation
+   * @param attribute the attribute path the column maps
+   * @param annotationAttribute {@code watchColumns} or {@code excludeColumns}
+   */
+  public record TriggerColumn(String column, String written, String attribute, String annotationAttribute) {}
 
   /** A listener and what each of its parameters is taken from. */
   public record ListenerPlan(ListenerModel model, List<Arg> args) {

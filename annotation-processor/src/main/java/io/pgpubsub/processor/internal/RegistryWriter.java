@@ -22,10 +22,18 @@ public final class RegistryWriter {
   private static final ClassName CHANNEL_DEFINITION = ClassName.get(SPI, "ChannelDefinition");
   private static final ClassName LISTENER_DEFINITION = ClassName.get(SPI, "ListenerDefinition");
   private static final ClassName LISTENER_KIND = ClassName.get(SPI, "ListenerKind");
+  private static final ClassName INSTALLED = CHANNEL_DEFINITION.nestedClass("Installed");
+  private static final ClassName COLUMN = CHANNEL_DEFINITION.nestedClass("Column");
   private static final ClassName OPERATION = ClassName.get("io.pgpubsub", "Operation");
   private static final ClassName LIST = ClassName.get("java.util", "List");
   private static final ClassName SET = ClassName.get("java.util", "Set");
   private static final ParameterizedTypeName CHANNEL_LIST = ParameterizedTypeName.get(LIST, CHANNEL_DEFINITION);
+
+  private final DdlWriter ddl;
+
+  public RegistryWriter(DdlWriter ddl) {
+    this.ddl = ddl;
+  }
 
   /** The registry's source. */
   public JavaFile write(Plan plan, List<String> sources) {
@@ -109,6 +117,26 @@ public final class RegistryWriter {
         body.add(i + 1 < c.listeners().size() ? ",\n" : ")");
       }
       body.unindent();
+    }
+    if (c.model().trigger()) {
+      body.add(",\nnew $T(\n", INSTALLED).indent().indent();
+      body.add("$S,\n$S,\n$S,\n$S,\n", ddl.functionSchema(), c.functionName(),
+          c.triggerName(), ddl.ddlVersion(c));
+      if (c.triggerColumns().isEmpty()) {
+        body.add("$T.of())", LIST);
+      } else {
+        body.add("$T.of(", LIST).indent();
+        for (int i = 0; i < c.triggerColumns().size(); i++) {
+          Plan.TriggerColumn col = c.triggerColumns().get(i);
+          body.add("\nnew $T($S, $S, $S, $S)", COLUMN, col.column(), col.written(), col.attribute(),
+              col.annotationAttribute());
+          body.add(i + 1 < c.triggerColumns().size() ? "," : "))");
+        }
+        body.unindent();
+      }
+      body.unindent().unindent();
+    } else {
+      body.add(",\nnull");
     }
     body.add(");\n").unindent().unindent();
     String javadoc =

@@ -79,15 +79,17 @@ public final class Validator {
       List<ListenerPlan> own = listenersByChannel.getOrDefault(c.name(), List.of());
       if (!c.trigger()) {
         plans.add(
-            new ChannelPlan(c, Set.of(), List.of(), List.of(), c.type().binaryName(), null, null, null, own));
+            new ChannelPlan(
+                c, Set.of(), List.of(), List.of(), c.type().binaryName(), null, null, null, own, List.of()));
         continue;
       }
       if (!c.lockable() && !c.pgNotify()) {
         error(c.where(), Message.BROADCAST_WITHOUT_NOTIFY, c.name(), c.type());
       }
       Set<Op> operations = operations(c, own);
-      List<String> watch = columns(c, c.watchColumns(), "watchColumns");
-      List<String> exclude = columns(c, c.excludeColumns(), "excludeColumns");
+      List<Plan.TriggerColumn> used = new ArrayList<>();
+      List<String> watch = columns(c, c.watchColumns(), "watchColumns", used);
+      List<String> exclude = columns(c, c.excludeColumns(), "excludeColumns", used);
       if (!watch.isEmpty() && !operations.contains(Op.UPDATE)) {
         reporter.report(
             c.where(), Message.WATCH_WITHOUT_UPDATE, c.type(), c.name(), operations);
@@ -114,7 +116,8 @@ public final class Validator {
               function,
               SqlNames.limit("pgpubsub_" + c.name()),
               Options.CHANNEL_SCRIPT_FOLDER + c.name() + ".sql",
-              own));
+              own,
+              used));
     }
     if (failed || registry == null) {
       return Optional.empty();
@@ -149,7 +152,8 @@ public final class Validator {
   }
 
   /** Database names for the names written in watchColumns/excludeColumns, sorted. */
-  private List<String> columns(ChannelModel c, List<ColumnRef> refs, String attribute) {
+  private List<String> columns(
+      ChannelModel c, List<ColumnRef> refs, String attribute, List<Plan.TriggerColumn> used) {
     Set<String> out = new TreeSet<>();
     List<TableModel.Column> columns = c.table().columns();
     for (ColumnRef ref : refs) {
@@ -164,7 +168,9 @@ public final class Validator {
         match = folded.size() == 1 ? Optional.of(folded.get(0)) : Optional.empty();
       }
       if (match.isPresent()) {
-        out.add(match.get().name());
+        if (out.add(match.get().name())) {
+          used.add(new Plan.TriggerColumn(match.get().name(), ref.name(), match.get().attribute(), attribute));
+        }
       } else {
         error(
             ref.where(),

@@ -170,7 +170,15 @@ final class DatabaseSetup {
                 + PubSubSettings.SCHEMA
                 + " to the processor's schema");
       } else {
-        ok.put(channel, trigger);
+        List<String> columnProblems =
+            MappedColumns.of(
+                    service.factory().getMappingMetamodel().getEntityDescriptor(channel.payloadType()))
+                .problems(channel);
+        if (columnProblems.isEmpty()) {
+          ok.put(channel, trigger);
+        } else {
+          problems.addAll(columnProblems);
+        }
       }
     }
     return ok;
