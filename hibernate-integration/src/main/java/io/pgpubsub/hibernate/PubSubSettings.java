@@ -28,8 +28,10 @@ public final class PubSubSettings {
   public static final String SCHEMA = "hibernate.pgpubsub.schema";
 
   /**
-   * {@code lock_timeout} in milliseconds for the DDL the integration runs at boot (creating or replacing a
-   * trigger locks its table briefly). Default {@code 10000}; {@code 0} waits forever.
+   * {@code lock_timeout} in milliseconds for the DDL the integration runs at boot in create mode, and only for
+   * triggers that are missing or stale (replacing a trigger needs an ACCESS EXCLUSIVE lock on its table, and
+   * while it waits for one, every other reader and writer of the table waits behind it). Default {@code
+   * 3000}; {@code 0} waits forever. On timeout the boot fails naming the table.
    */
   public static final String LOCK_TIMEOUT = "hibernate.pgpubsub.lock_timeout";
 

@@ -32,7 +32,7 @@ record PubSubConfig(boolean enabled, SchemaManagement schemaManagement, String s
     Object timeout = settings.get(PubSubSettings.LOCK_TIMEOUT);
     long millis;
     try {
-      millis = timeout == null ? 10_000 : Long.parseLong(timeout.toString().trim());
+      millis = timeout == null ? 3_000 : Long.parseLong(timeout.toString().trim());
     } catch (NumberFormatException e) {
       throw new PubSubBootException(
           PubSubSettings.LOCK_TIMEOUT + " must be a number of milliseconds, got: '" + timeout + "'");
