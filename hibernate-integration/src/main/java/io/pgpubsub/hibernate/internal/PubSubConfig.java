@@ -4,13 +4,21 @@ import io.pgpubsub.NotificationTable;
 import io.pgpubsub.hibernate.PubSubBootException;
 import io.pgpubsub.hibernate.PubSubSettings;
 import io.pgpubsub.hibernate.SchemaManagement;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.Map;
 
 /** The integration's settings, read once from the SessionFactory's configuration. */
 record PubSubConfig(boolean enabled, SchemaManagement schemaManagement, String schema, Duration lockTimeout) {
 
   static PubSubConfig from(Map<String, Object> settings) {
+    checkNames(settings);
     boolean enabled = bool(settings, PubSubSettings.ENABLED, true);
     Object mode = settings.get(PubSubSettings.SCHEMA_MANAGEMENT);
     SchemaManagement management;
@@ -41,6 +49,80 @@ record PubSubConfig(boolean enabled, SchemaManagement schemaManagement, String s
       throw new PubSubBootException(PubSubSettings.LOCK_TIMEOUT + " must not be negative, got: " + millis);
     }
     return new PubSubConfig(enabled, management, schema, Duration.ofMillis(millis));
+  }
+
+  /** Every {@code hibernate.pgpubsub.*} name: the String constants of {@link PubSubSettings}. */
+  static final Set<String> KNOWN = known();
+
+  private static Set<String> known() {
+    Set<String> names = new TreeSet<>();
+    for (Field f : PubSubSettings.class.getFields()) {
+      if (Modifier.isStatic(f.getModifiers()) && f.getType() == String.class) {
+        try {
+          String name = (String) f.get(null);
+          if (name.startsWith(PREFIX)) {
+            names.add(name);
+          }
+        } catch (IllegalAccessException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    }
+    return Set.copyOf(names);
+  }
+
+  private static final String PREFIX = "hibernate.pgpubsub.";
+
+  /** A misspelt setting would be ignored silently: fail, with the known names and the closest one. */
+  private static void checkNames(Map<String, Object> settings) {
+    List<String> unknown = new ArrayList<>();
+    for (Object key : settings.keySet()) {
+      if (key instanceof String name && name.startsWith(PREFIX) && !KNOWN.contains(name)) {
+        unknown.add(name);
+      }
+    }
+    if (unknown.isEmpty()) {
+      return;
+    }
+    Collections.sort(unknown);
+    StringBuilder message = new StringBuilder();
+    for (String name : unknown) {
+      message.append(message.length() == 0 ? "" : "; ").append("unknown setting ").append(name);
+      String closest = null;
+      int best = Integer.MAX_VALUE;
+      for (String k : new TreeSet<>(KNOWN)) {
+        int d = distance(name, k);
+        if (d < best) {
+          best = d;
+          closest = k;
+        }
+      }
+      if (closest != null && best <= Math.max(3, name.length() / 4)) {
+        message.append(" (did you mean ").append(closest).append("?)");
+      }
+    }
+    message.append(". Known settings: ").append(String.join(", ", new TreeSet<>(KNOWN)));
+    throw new PubSubBootException("pgpubsub: " + message);
+  }
+
+  /** Levenshtein distance. */
+  private static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
   }
 
   private static boolean bool(Map<String, Object> settings, String name, boolean defaultValue) {
