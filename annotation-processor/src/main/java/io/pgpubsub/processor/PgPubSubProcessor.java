@@ -22,6 +22,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -34,6 +36,8 @@ import javax.lang.model.element.Element;
 import javax.lang.model.element.ElementKind;
 import javax.lang.model.element.ExecutableElement;
 import javax.lang.model.element.TypeElement;
+import javax.lang.model.type.TypeKind;
+import javax.lang.model.util.ElementFilter;
 import javax.tools.FileObject;
 import javax.tools.StandardLocation;
 
@@ -41,9 +45,13 @@ import javax.tools.StandardLocation;
  * The pgpubsub annotation processor: {@code @TriggerChannel} entities become trigger DDL resources, and
  * channels with their listener methods become a generated {@code io.pgpubsub.spi.ChannelRegistry}.
  *
- * <p>The round that finds the annotated sources (the first) scans them into model records, validates the
- * whole model and, when nothing is wrong, writes it: per-channel DDL, the combined install script, the
- * registry source and its {@code META-INF/services} entry. Options: see {@link Options}.
+ * <p>Every round's annotated elements are scanned into model records, which accumulate across rounds. A
+ * listener whose parameter type does not exist yet (another processor generates it in a later round) is
+ * deferred to the next round, and reported if it never resolves. The accumulated model is validated and
+ * written in the first round in which nothing is deferred: per-channel DDL, the combined install script, the
+ * registry source and its {@code META-INF/services} entry. Not at {@code processingOver()}: a source created
+ * in the last round draws a javac warning in every user's build, and the registry is a source. Options: see
+ * {@link Options}.
  */
 public final class PgPubSubProcessor extends AbstractProcessor {
 
@@ -52,7 +60,10 @@ public final class PgPubSubProcessor extends AbstractProcessor {
   private Scanner scanner;
   private final List<ChannelModel> channels = new ArrayList<>();
   private final List<ListenerModel> listeners = new ArrayList<>();
-  private final Set<Element> seenMethods = new HashSet<>();
+  /** Listener methods already scanned, by owner#name(parameter types), stable across rounds. */
+  private final Set<String> seenMethods = new HashSet<>();
+  /** Listener methods whose parameter types do not resolve yet: owner type name -> method keys. */
+  private final Map<String, Set<String>> deferred = new TreeMap<>();
   private boolean written;
 
   @Override
@@ -89,19 +100,23 @@ public final class PgPubSubProcessor extends AbstractProcessor {
   @Override
   public boolean process(Set<? extends TypeElement> annotations, RoundEnvironment round) {
     try {
-      if (!round.processingOver()) {
-        List<Element> found = scan(round);
-        if (!found.isEmpty() && !written) {
-          // Write in the round that found them, not at processingOver: a source created in the last round
-          // draws a javac warning in every user's build. Channels and listeners live in hand-written sources,
-          // which are all in the first round.
+      if (round.processingOver()) {
+        reportNeverResolved();
+        if (!written && deferred.isEmpty() && !reporter.hasErrors()) {
           written = true;
           finish();
-        } else if (!found.isEmpty()) {
-          for (Element e : found) {
-            reporter.report(Where.of(e), Message.LATE_ROUND, e);
-          }
         }
+        return false;
+      }
+      List<Element> found = scan(round);
+      retryDeferred();
+      if (written) {
+        for (Element e : found) {
+          reporter.report(Where.of(e), Message.LATE_ROUND, e);
+        }
+      } else if (deferred.isEmpty() && (!channels.isEmpty() || !listeners.isEmpty())) {
+        written = true;
+        finish();
       }
     } catch (Throwable t) {
       reporter.internalError(null, t);
@@ -122,13 +137,94 @@ public final class PgPubSubProcessor extends AbstractProcessor {
     }
     for (Kind kind : Kind.values()) {
       for (Element e : annotated(round, kind.annotation())) {
-        if (e.getKind() == ElementKind.METHOD && seenMethods.add(e)) {
+        if (e.getKind() == ElementKind.METHOD) {
           found.add(e);
-          guarded(e, () -> scanner.listener((ExecutableElement) e).ifPresent(listeners::add));
+          listenerMethod((ExecutableElement) e);
         }
       }
     }
     return found;
+  }
+
+  /** Scans a listener method once; defers it while one of its parameter types does not exist yet. */
+  private void listenerMethod(ExecutableElement method) {
+    String owner = ((TypeElement) method.getEnclosingElement()).getQualifiedName().toString();
+    String key = key(method);
+    if (seenMethods.contains(key)) {
+      return;
+    }
+    if (method.getParameters().stream().anyMatch(p -> p.asType().getKind() == TypeKind.ERROR)) {
+      deferred.computeIfAbsent(owner, k -> new TreeSet<>()).add(key);
+      return;
+    }
+    seenMethods.add(key);
+    Set<String> waiting = deferred.get(owner);
+    if (waiting != null && waiting.remove(key) && waiting.isEmpty()) {
+      deferred.remove(owner);
+    }
+    guarded(method, () -> scanner.listener(method).ifPresent(listeners::add));
+  }
+
+  /** Looks again at deferred listener methods: their types may have been generated in this round. */
+  private void retryDeferred() {
+    for (String owner : List.copyOf(deferred.keySet())) {
+      TypeElement type = processingEnv.getElementUtils().getTypeElement(owner);
+      if (type == null) {
+        continue;
+      }
+      for (ExecutableElement m : ElementFilter.methodsIn(type.getEnclosedElements())) {
+        Set<String> waiting = deferred.get(owner);
+        if (waiting != null && isListener(m) && waiting.stream().anyMatch(k -> sameMethod(k, m))) {
+          waiting.removeIf(k -> sameMethod(k, m));
+          if (waiting.isEmpty()) {
+            deferred.remove(owner);
+          }
+          listenerMethod(m);
+        }
+      }
+    }
+  }
+
+  private void reportNeverResolved() {
+    for (String owner : deferred.keySet()) {
+      TypeElement type = processingEnv.getElementUtils().getTypeElement(owner);
+      if (type == null) {
+        continue;
+      }
+      for (ExecutableElement m : ElementFilter.methodsIn(type.getEnclosedElements())) {
+        if (isListener(m) && deferred.get(owner).stream().anyMatch(k -> sameMethod(k, m))) {
+          String missing =
+              m.getParameters().stream()
+                  .filter(p -> p.asType().getKind() == TypeKind.ERROR)
+                  .map(p -> p.asType().toString())
+                  .findFirst()
+                  .orElse("?");
+          reporter.report(Where.of(m), Message.LISTENER_TYPE_NEVER_RESOLVED, owner + "#" + m.getSimpleName(), missing);
+        }
+      }
+    }
+  }
+
+  private boolean isListener(ExecutableElement m) {
+    for (javax.lang.model.element.AnnotationMirror a : m.getAnnotationMirrors()) {
+      String name = ((TypeElement) a.getAnnotationType().asElement()).getQualifiedName().toString();
+      for (Kind k : Kind.values()) {
+        if (k.annotation().equals(name)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** owner#name(arity): identifies a listener method across rounds (javac re-creates elements each round). */
+  private static String key(ExecutableElement m) {
+    return ((TypeElement) m.getEnclosingElement()).getQualifiedName() + "#" + m.getSimpleName() + "/"
+        + m.getParameters().size() + m.getParameters().stream().map(p -> p.getSimpleName().toString()).toList();
+  }
+
+  private static boolean sameMethod(String key, ExecutableElement m) {
+    return key.equals(key(m));
   }
 
   private Set<? extends Element> annotated(RoundEnvironment round, String annotation) {

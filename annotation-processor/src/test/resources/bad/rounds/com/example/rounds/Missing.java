@@ -1,0 +1,9 @@
+package com.example.rounds;
+
+import io.pgpubsub.ChannelListener;
+
+public class Missing {
+
+  @ChannelListener
+  public static void onNothing(NeverGenerated event) {}
+}
