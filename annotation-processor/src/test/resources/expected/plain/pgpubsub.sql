@@ -63,7 +63,7 @@ END
 $pgpubsub$;
 CREATE OR REPLACE FUNCTION "public"."pgpubsub_notify_media"() RETURNS trigger
 LANGUAGE plpgsql AS $pgpubsub$
--- pgpubsub:b992a2be (checked at boot: do not edit)
+-- pgpubsub:9603b970 (checked at boot: do not edit)
 BEGIN
   IF TG_OP = 'UPDATE'
      AND OLD."status_code" IS NOT DISTINCT FROM NEW."status_code"
@@ -96,4 +96,4 @@ $pgpubsub$;
 DROP TRIGGER IF EXISTS "pgpubsub_media" ON "media";
 CREATE TRIGGER "pgpubsub_media" AFTER INSERT OR UPDATE OR DELETE ON "media"
 FOR EACH ROW EXECUTE FUNCTION "public"."pgpubsub_notify_media"();
-COMMENT ON TRIGGER "pgpubsub_media" ON "media" IS 'pgpubsub:b992a2be';
+COMMENT ON TRIGGER "pgpubsub_media" ON "media" IS 'pgpubsub:9603b970';

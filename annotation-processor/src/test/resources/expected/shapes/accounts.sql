@@ -4,7 +4,7 @@
 -- Idempotent. Needs the notification table public.pgpubsub_notification (see META-INF/pgpubsub.sql).
 CREATE OR REPLACE FUNCTION "public"."pgpubsub_notify_accounts"() RETURNS trigger
 LANGUAGE plpgsql AS $pgpubsub$
--- pgpubsub:5cfe5f1a (checked at boot: do not edit)
+-- pgpubsub:047a24f7 (checked at boot: do not edit)
 BEGIN
   INSERT INTO public.pgpubsub_notification (channel, payload)
   VALUES ('accounts', jsonb_build_object(
@@ -32,4 +32,4 @@ $pgpubsub$;
 DROP TRIGGER IF EXISTS "pgpubsub_accounts" ON "billing"."accounts";
 CREATE TRIGGER "pgpubsub_accounts" AFTER INSERT OR DELETE ON "billing"."accounts"
 FOR EACH ROW EXECUTE FUNCTION "public"."pgpubsub_notify_accounts"();
-COMMENT ON TRIGGER "pgpubsub_accounts" ON "billing"."accounts" IS 'pgpubsub:5cfe5f1a';
+COMMENT ON TRIGGER "pgpubsub_accounts" ON "billing"."accounts" IS 'pgpubsub:047a24f7';

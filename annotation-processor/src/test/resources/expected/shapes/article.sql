@@ -15,7 +15,7 @@ END
 $pgpubsub$;
 CREATE OR REPLACE FUNCTION "public"."pgpubsub_notify_article"() RETURNS trigger
 LANGUAGE plpgsql AS $pgpubsub$
--- pgpubsub:f1b4c4e3 (checked at boot: do not edit)
+-- pgpubsub:95661706 (checked at boot: do not edit)
 BEGIN
   IF TG_OP = 'UPDATE'
      AND OLD."created_by" IS NOT DISTINCT FROM NEW."created_by" THEN
@@ -47,4 +47,4 @@ $pgpubsub$;
 DROP TRIGGER IF EXISTS "pgpubsub_article" ON "article";
 CREATE TRIGGER "pgpubsub_article" AFTER INSERT OR UPDATE OR DELETE ON "article"
 FOR EACH ROW EXECUTE FUNCTION "public"."pgpubsub_notify_article"();
-COMMENT ON TRIGGER "pgpubsub_article" ON "article" IS 'pgpubsub:f1b4c4e3';
+COMMENT ON TRIGGER "pgpubsub_article" ON "article" IS 'pgpubsub:95661706';

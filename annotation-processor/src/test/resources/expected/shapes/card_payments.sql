@@ -4,7 +4,7 @@
 -- Idempotent. Needs the notification table public.pgpubsub_notification (see META-INF/pgpubsub.sql).
 CREATE OR REPLACE FUNCTION "public"."pgpubsub_notify_card_payments"() RETURNS trigger
 LANGUAGE plpgsql AS $pgpubsub$
--- pgpubsub:e5cc0eca (checked at boot: do not edit)
+-- pgpubsub:944b8135 (checked at boot: do not edit)
 BEGIN
   INSERT INTO public.pgpubsub_notification (channel, payload)
   VALUES ('card_payments', jsonb_build_object(
@@ -32,4 +32,4 @@ $pgpubsub$;
 DROP TRIGGER IF EXISTS "pgpubsub_card_payments" ON "card_payment";
 CREATE TRIGGER "pgpubsub_card_payments" AFTER INSERT OR UPDATE ON "card_payment"
 FOR EACH ROW EXECUTE FUNCTION "public"."pgpubsub_notify_card_payments"();
-COMMENT ON TRIGGER "pgpubsub_card_payments" ON "card_payment" IS 'pgpubsub:e5cc0eca';
+COMMENT ON TRIGGER "pgpubsub_card_payments" ON "card_payment" IS 'pgpubsub:944b8135';

@@ -4,7 +4,7 @@
 -- Idempotent. Needs the notification table public.pgpubsub_notification (see META-INF/pgpubsub.sql).
 CREATE OR REPLACE FUNCTION "public"."pgpubsub_notify_cars"() RETURNS trigger
 LANGUAGE plpgsql AS $pgpubsub$
--- pgpubsub:d10ff938 (checked at boot: do not edit)
+-- pgpubsub:31722ad9 (checked at boot: do not edit)
 BEGIN
   IF (CASE WHEN TG_OP = 'DELETE' THEN OLD."kind" ELSE NEW."kind" END)::text IS DISTINCT FROM 'car' THEN
     RETURN NULL;
@@ -35,4 +35,4 @@ $pgpubsub$;
 DROP TRIGGER IF EXISTS "pgpubsub_cars" ON "vehicle";
 CREATE TRIGGER "pgpubsub_cars" AFTER INSERT OR UPDATE ON "vehicle"
 FOR EACH ROW EXECUTE FUNCTION "public"."pgpubsub_notify_cars"();
-COMMENT ON TRIGGER "pgpubsub_cars" ON "vehicle" IS 'pgpubsub:d10ff938';
+COMMENT ON TRIGGER "pgpubsub_cars" ON "vehicle" IS 'pgpubsub:31722ad9';

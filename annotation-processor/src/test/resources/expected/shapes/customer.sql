@@ -21,7 +21,7 @@ END
 $pgpubsub$;
 CREATE OR REPLACE FUNCTION "public"."pgpubsub_notify_customer"() RETURNS trigger
 LANGUAGE plpgsql AS $pgpubsub$
--- pgpubsub:089af190 (checked at boot: do not edit)
+-- pgpubsub:4cda7682 (checked at boot: do not edit)
 BEGIN
   INSERT INTO public.pgpubsub_notification (channel, payload)
   VALUES ('customer', jsonb_build_object(
@@ -49,4 +49,4 @@ $pgpubsub$;
 DROP TRIGGER IF EXISTS "pgpubsub_customer" ON "customer";
 CREATE TRIGGER "pgpubsub_customer" AFTER INSERT OR UPDATE OR DELETE ON "customer"
 FOR EACH ROW EXECUTE FUNCTION "public"."pgpubsub_notify_customer"();
-COMMENT ON TRIGGER "pgpubsub_customer" ON "customer" IS 'pgpubsub:089af190';
+COMMENT ON TRIGGER "pgpubsub_customer" ON "customer" IS 'pgpubsub:4cda7682';

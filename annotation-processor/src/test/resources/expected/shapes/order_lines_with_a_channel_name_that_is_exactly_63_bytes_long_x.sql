@@ -4,7 +4,7 @@
 -- Idempotent. Needs the notification table public.pgpubsub_notification (see META-INF/pgpubsub.sql).
 CREATE OR REPLACE FUNCTION "public"."pgpubsub_notify_order_lines_with_a_channel_name_that_i_a41c858f"() RETURNS trigger
 LANGUAGE plpgsql AS $pgpubsub$
--- pgpubsub:ae00963d (checked at boot: do not edit)
+-- pgpubsub:0c221493 (checked at boot: do not edit)
 BEGIN
   INSERT INTO public.pgpubsub_notification (channel, payload)
   VALUES ('order_lines_with_a_channel_name_that_is_exactly_63_bytes_long_x', jsonb_build_object(
@@ -32,4 +32,4 @@ $pgpubsub$;
 DROP TRIGGER IF EXISTS "pgpubsub_order_lines_with_a_channel_name_that_is_exact_7445dd14" ON "order_line";
 CREATE TRIGGER "pgpubsub_order_lines_with_a_channel_name_that_is_exact_7445dd14" AFTER INSERT OR UPDATE OR DELETE ON "order_line"
 FOR EACH ROW EXECUTE FUNCTION "public"."pgpubsub_notify_order_lines_with_a_channel_name_that_i_a41c858f"();
-COMMENT ON TRIGGER "pgpubsub_order_lines_with_a_channel_name_that_is_exact_7445dd14" ON "order_line" IS 'pgpubsub:ae00963d';
+COMMENT ON TRIGGER "pgpubsub_order_lines_with_a_channel_name_that_is_exact_7445dd14" ON "order_line" IS 'pgpubsub:0c221493';

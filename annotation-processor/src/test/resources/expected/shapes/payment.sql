@@ -4,7 +4,7 @@
 -- Idempotent. Needs the notification table public.pgpubsub_notification (see META-INF/pgpubsub.sql).
 CREATE OR REPLACE FUNCTION "public"."pgpubsub_notify_payment"() RETURNS trigger
 LANGUAGE plpgsql AS $pgpubsub$
--- pgpubsub:da51957c (checked at boot: do not edit)
+-- pgpubsub:650c6101 (checked at boot: do not edit)
 BEGIN
   INSERT INTO public.pgpubsub_notification (channel, payload)
   VALUES ('payment', jsonb_build_object(
@@ -32,4 +32,4 @@ $pgpubsub$;
 DROP TRIGGER IF EXISTS "pgpubsub_payment" ON "payment";
 CREATE TRIGGER "pgpubsub_payment" AFTER INSERT OR UPDATE OR DELETE ON "payment"
 FOR EACH ROW EXECUTE FUNCTION "public"."pgpubsub_notify_payment"();
-COMMENT ON TRIGGER "pgpubsub_payment" ON "payment" IS 'pgpubsub:da51957c';
+COMMENT ON TRIGGER "pgpubsub_payment" ON "payment" IS 'pgpubsub:650c6101';

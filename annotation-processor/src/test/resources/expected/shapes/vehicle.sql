@@ -4,7 +4,7 @@
 -- Idempotent. Needs the notification table public.pgpubsub_notification (see META-INF/pgpubsub.sql).
 CREATE OR REPLACE FUNCTION "public"."pgpubsub_notify_vehicle"() RETURNS trigger
 LANGUAGE plpgsql AS $pgpubsub$
--- pgpubsub:09d14415 (checked at boot: do not edit)
+-- pgpubsub:38ec4eb8 (checked at boot: do not edit)
 BEGIN
   INSERT INTO public.pgpubsub_notification (channel, payload)
   VALUES ('vehicle', jsonb_build_object(
@@ -32,4 +32,4 @@ $pgpubsub$;
 DROP TRIGGER IF EXISTS "pgpubsub_vehicle" ON "vehicle";
 CREATE TRIGGER "pgpubsub_vehicle" AFTER INSERT OR UPDATE OR DELETE ON "vehicle"
 FOR EACH ROW EXECUTE FUNCTION "public"."pgpubsub_notify_vehicle"();
-COMMENT ON TRIGGER "pgpubsub_vehicle" ON "vehicle" IS 'pgpubsub:09d14415';
+COMMENT ON TRIGGER "pgpubsub_vehicle" ON "vehicle" IS 'pgpubsub:38ec4eb8';
