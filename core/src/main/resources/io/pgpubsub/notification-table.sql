@@ -31,3 +31,15 @@ CREATE TABLE IF NOT EXISTS {{schema}}.pgpubsub_listener_stats (
     heartbeat_at    timestamptz      NOT NULL,
     PRIMARY KEY (listener, channel)
 );
+-- what each listener processed per channel every 10 s and the channel's lag then, for the last hour: the
+-- dashboard's throughput and lag charts (each listener deletes its own rows older than an hour)
+CREATE TABLE IF NOT EXISTS {{schema}}.pgpubsub_stats_history (
+    listener        text             NOT NULL,
+    channel         text             NOT NULL,
+    at              timestamptz      NOT NULL,
+    seconds         double precision NOT NULL,
+    processed       bigint           NOT NULL,
+    rate_per_second double precision NOT NULL,
+    lag_seconds     double precision,
+    PRIMARY KEY (listener, channel, at)
+);

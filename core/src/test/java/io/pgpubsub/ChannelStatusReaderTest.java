@@ -91,6 +91,16 @@ class ChannelStatusReaderTest {
       assertThat(live.ratePerSecond()).isGreaterThanOrEqualTo(0);
       assertThat(status.ratePerSecond()).isEqualTo(live.ratePerSecond());
       assertThat(status.pending()).isZero();
+      // the same heartbeats append the dashboard's history: the 3 processed, and the lag seen (nothing pending)
+      assertThat(Fixtures.count(db,
+              "select sum(processed) from pgpubsub_stats_history where channel = 'status_orders'"
+                  + " and listener like 'status-test@%'"))
+          .isEqualTo(3);
+      assertThat(Fixtures.count(db,
+              "select count(*) from pgpubsub_stats_history where channel = 'status_orders' and lag_seconds is not null"
+                  + " and at > (select max(at) from pgpubsub_stats_history) - interval '1 second'"))
+          .as("the latest heartbeat saw no pending row: no lag")
+          .isZero();
     }
   }
 

@@ -16,23 +16,35 @@ import java.util.concurrent.atomic.LongAdder;
  * shared, so listeners never wait for each other). {@code pgpubsub status} reads it. Rows of listeners gone
  * for a day are deleted; a listener deletes its own rows when it stops. Switched off when the table does not
  * exist (a schema installed by an older version).
+ *
+ * <p>Each publication also appends one row per channel to {@code pgpubsub_stats_history}: what the listener
+ * processed since the previous one, its rate, and the channel's lag (the age of its oldest pending row, read
+ * through the ready index). The dashboard draws throughput and lag over the last hour from it. Each listener
+ * deletes its own rows older than {@value #HISTORY_MINUTES} minutes, so the table holds at most one hour of
+ * rows per listener and channel (360); rows of listeners gone for a day are deleted by any listener.
  */
 final class Heartbeat {
 
   static final long INTERVAL_SECONDS = 10;
+  static final long HISTORY_MINUTES = 60;
 
   private final String listener;
   private final String table;
+  private final String history;
+  private final String notifications;
   private final List<String> channels;
   private final LongAdder[] processed;
   private final long[] lastCount;
   private final AtomicLong next = new AtomicLong();
   private long lastNanos;
   private volatile boolean enabled;
+  private volatile boolean historyEnabled;
 
   Heartbeat(String listenerName, String schema, List<String> channels) {
     this.listener = listenerName + "@" + ManagementFactory.getRuntimeMXBean().getName();
     this.table = schema + ".pgpubsub_listener_stats";
+    this.history = schema + ".pgpubsub_stats_history";
+    this.notifications = schema + ".pgpubsub_notification";
     this.channels = List.copyOf(channels);
     this.processed = new LongAdder[channels.size()];
     for (int i = 0; i < processed.length; i++) {
@@ -49,11 +61,13 @@ final class Heartbeat {
 
   /** Enables the heartbeat when the stats table exists (checked once at start). */
   void start(Connection c) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+    try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL, to_regclass(?) IS NOT NULL")) {
       ps.setString(1, table);
+      ps.setString(2, history);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         enabled = rs.getBoolean(1);
+        historyEnabled = enabled && rs.getBoolean(2);
       }
     }
     lastNanos = System.nanoTime();
@@ -70,11 +84,13 @@ final class Heartbeat {
     double seconds = Math.max(1e-3, (now - lastNanos) / 1e9);
     lastNanos = now;
     Long[] counts = new Long[channels.size()];
+    Long[] deltas = new Long[channels.size()];
     Double[] rates = new Double[channels.size()];
     for (int i = 0; i < counts.length; i++) {
       long total = processed[i].sum();
       counts[i] = total;
-      rates[i] = (total - lastCount[i]) / seconds;
+      deltas[i] = total - lastCount[i];
+      rates[i] = deltas[i] / seconds;
       lastCount[i] = total;
     }
     try (PreparedStatement ps =
@@ -96,6 +112,40 @@ final class Heartbeat {
         c.prepareStatement("DELETE FROM " + table + " WHERE heartbeat_at < now() - interval '1 day'")) {
       ps.executeUpdate();
     }
+    if (historyEnabled) {
+      appendHistory(c, deltas, rates, seconds);
+    }
+  }
+
+  private void appendHistory(Connection c, Long[] deltas, Double[] rates, double seconds) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO "
+                + history
+                + " (listener, channel, at, seconds, processed, rate_per_second, lag_seconds)"
+                + " SELECT ?, t.channel, now(), ?, t.processed, t.rate,"
+                + " extract(epoch FROM now() - (SELECT n.created_at FROM "
+                + notifications
+                + " n WHERE n.channel = t.channel AND n.dead_at IS NULL ORDER BY n.id LIMIT 1))::float8"
+                + " FROM unnest(?::text[], ?::bigint[], ?::float8[]) AS t(channel, processed, rate)"
+                + " ON CONFLICT (listener, channel, at) DO NOTHING")) {
+      ps.setString(1, listener);
+      ps.setDouble(2, seconds);
+      ps.setArray(3, c.createArrayOf("text", channels.toArray()));
+      ps.setArray(4, c.createArrayOf("bigint", deltas));
+      ps.setArray(5, c.createArrayOf("float8", rates));
+      ps.executeUpdate();
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "DELETE FROM "
+                + history
+                + " WHERE (listener = ? AND at < now() - interval '"
+                + HISTORY_MINUTES
+                + " minutes') OR at < now() - interval '1 day'")) {
+      ps.setString(1, listener);
+      ps.executeUpdate();
+    }
   }
 
   /** Removes this listener's rows (best effort, at stop). */
@@ -107,6 +157,7 @@ final class Heartbeat {
       ps.setString(1, listener);
       ps.executeUpdate();
     }
+    // its history stays: the dashboard's charts keep showing the last hour after a listener stops
   }
 
   String listener() {
