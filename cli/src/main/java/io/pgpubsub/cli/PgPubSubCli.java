@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       InstallCommand.class,
       StatusCommand.class,
       DeadCommand.class,
+      DashboardCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {

@@ -129,6 +129,10 @@
   function renderCharts(history) {
     if (typeof Chart === 'undefined') return; // the chart library failed to load: tables still work
     const channels = Object.keys(history).sort();
+    // the x axis spans the history there is (at least 5 minutes, at most the hour kept)
+    let oldest = 5;
+    for (const ch of channels) for (const p of history[ch]) oldest = Math.max(oldest, p.minutesAgo);
+    const xMin = -Math.min(60, Math.ceil(oldest));
     for (const [id, key] of [['throughput-chart', 'rate'], ['lag-chart', 'lag']]) {
       const datasets = channels.map((ch, i) => ({
         label: ch,
@@ -149,7 +153,7 @@
             parsing: true,
             maintainAspectRatio: false,
             scales: {
-              x: { type: 'linear', min: -60, max: 0, title: { display: true, text: 'minutes ago' },
+              x: { type: 'linear', min: xMin, max: 0, title: { display: true, text: 'minutes ago' },
                    ticks: { callback: (v) => (v === 0 ? 'now' : String(-v)) } },
               y: { beginAtZero: true }
             },
@@ -159,6 +163,7 @@
         state.charts[id] = chart;
       } else {
         chart.data.datasets = datasets;
+        chart.options.scales.x.min = xMin;
         chart.update();
       }
     }
