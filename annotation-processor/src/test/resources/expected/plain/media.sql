@@ -27,22 +27,52 @@ END
 $pgpubsub$;
 CREATE OR REPLACE FUNCTION "public"."pgpubsub_notify_media"() RETURNS trigger
 LANGUAGE plpgsql AS $pgpubsub$
--- pgpubsub:9603b970 (checked at boot: do not edit)
+-- pgpubsub:f3d5fa2c (checked at boot: do not edit)
 BEGIN
-  IF TG_OP = 'UPDATE'
-     AND OLD."status_code" IS NOT DISTINCT FROM NEW."status_code"
-     AND OLD."title" IS NOT DISTINCT FROM NEW."title" THEN
-    RETURN NULL;
+  IF TG_LEVEL = 'ROW' THEN
+    IF TG_OP = 'UPDATE'
+       AND OLD."status_code" IS NOT DISTINCT FROM NEW."status_code"
+       AND OLD."title" IS NOT DISTINCT FROM NEW."title" THEN
+      RETURN NULL;
+    END IF;
+    INSERT INTO public.pgpubsub_notification (channel, payload)
+    VALUES ('media', jsonb_build_object(
+      'op', TG_OP,
+      'schema', NULL,
+      'table', 'media',
+      'old', to_jsonb(OLD) - ARRAY['content']::text[],
+      'new', to_jsonb(NEW) - ARRAY['content']::text[],
+      'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
+      'v', 'f308f540'));
+  ELSIF TG_OP = 'INSERT' THEN
+    INSERT INTO public.pgpubsub_notification (channel, payload)
+    SELECT 'media', jsonb_build_object(
+      'op', TG_OP,
+      'schema', NULL,
+      'table', 'media',
+      'old', NULL::jsonb,
+      'new', to_jsonb(n) - ARRAY['content']::text[],
+      'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
+      'v', 'f308f540')
+    FROM pgpubsub_new_rows n;
+    IF NOT FOUND THEN
+      RETURN NULL; -- no row of this channel: nothing to wake anyone for
+    END IF;
+  ELSIF TG_OP = 'DELETE' THEN
+    INSERT INTO public.pgpubsub_notification (channel, payload)
+    SELECT 'media', jsonb_build_object(
+      'op', TG_OP,
+      'schema', NULL,
+      'table', 'media',
+      'old', to_jsonb(o) - ARRAY['content']::text[],
+      'new', NULL::jsonb,
+      'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
+      'v', 'f308f540')
+    FROM pgpubsub_old_rows o;
+    IF NOT FOUND THEN
+      RETURN NULL; -- no row of this channel: nothing to wake anyone for
+    END IF;
   END IF;
-  INSERT INTO public.pgpubsub_notification (channel, payload)
-  VALUES ('media', jsonb_build_object(
-    'op', TG_OP,
-    'schema', NULL,
-    'table', 'media',
-    'old', to_jsonb(OLD) - ARRAY['content']::text[],
-    'new', to_jsonb(NEW) - ARRAY['content']::text[],
-    'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
-    'v', 'f308f540'));
   -- Wake the listeners only if one is idle: an idle listener process holds the 'idle' advisory lock
   -- in shared mode. With none idle (none running, or all draining and bound to look again, after
   -- waiting for the 'check' lock this transaction holds until it ends), the row is found without
@@ -58,6 +88,26 @@ BEGIN
 END
 $pgpubsub$;
 DROP TRIGGER IF EXISTS "pgpubsub_media" ON "media";
-CREATE TRIGGER "pgpubsub_media" AFTER INSERT OR UPDATE OR DELETE ON "media"
+DROP TRIGGER IF EXISTS "pgpubsub_media:update" ON "media";
+DROP TRIGGER IF EXISTS "pgpubsub_media:delete" ON "media";
+CREATE TRIGGER "pgpubsub_media:update" AFTER UPDATE ON "media"
 FOR EACH ROW EXECUTE FUNCTION "public"."pgpubsub_notify_media"();
-COMMENT ON TRIGGER "pgpubsub_media" ON "media" IS 'pgpubsub:9603b970';
+DO $pgpubsub$
+BEGIN
+  -- Statement-level triggers fire only for the table a statement names: a partitioned table, a
+  -- partition or an inheritance parent or child gets row-level triggers.
+  IF EXISTS (SELECT FROM pg_inherits WHERE inhrelid = '"media"'::regclass OR inhparent = '"media"'::regclass)
+     OR EXISTS (SELECT FROM pg_class WHERE oid = '"media"'::regclass AND relkind = 'p') THEN
+    CREATE TRIGGER "pgpubsub_media" AFTER INSERT ON "media"
+    FOR EACH ROW EXECUTE FUNCTION "public"."pgpubsub_notify_media"();
+    CREATE TRIGGER "pgpubsub_media:delete" AFTER DELETE ON "media"
+    FOR EACH ROW EXECUTE FUNCTION "public"."pgpubsub_notify_media"();
+  ELSE
+    CREATE TRIGGER "pgpubsub_media" AFTER INSERT ON "media"
+    REFERENCING NEW TABLE AS pgpubsub_new_rows FOR EACH STATEMENT EXECUTE FUNCTION "public"."pgpubsub_notify_media"();
+    CREATE TRIGGER "pgpubsub_media:delete" AFTER DELETE ON "media"
+    REFERENCING OLD TABLE AS pgpubsub_old_rows FOR EACH STATEMENT EXECUTE FUNCTION "public"."pgpubsub_notify_media"();
+  END IF;
+END
+$pgpubsub$;
+COMMENT ON TRIGGER "pgpubsub_media" ON "media" IS 'pgpubsub:f3d5fa2c';

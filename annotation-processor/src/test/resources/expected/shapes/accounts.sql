@@ -4,17 +4,47 @@
 -- Idempotent. Needs the notification table public.pgpubsub_notification (see META-INF/pgpubsub.sql).
 CREATE OR REPLACE FUNCTION "public"."pgpubsub_notify_accounts"() RETURNS trigger
 LANGUAGE plpgsql AS $pgpubsub$
--- pgpubsub:047a24f7 (checked at boot: do not edit)
+-- pgpubsub:fe2645f2 (checked at boot: do not edit)
 BEGIN
-  INSERT INTO public.pgpubsub_notification (channel, payload)
-  VALUES ('accounts', jsonb_build_object(
-    'op', TG_OP,
-    'schema', 'billing',
-    'table', 'accounts',
-    'old', to_jsonb(OLD),
-    'new', to_jsonb(NEW),
-    'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
-    'v', 'a731b930'));
+  IF TG_LEVEL = 'ROW' THEN
+    INSERT INTO public.pgpubsub_notification (channel, payload)
+    VALUES ('accounts', jsonb_build_object(
+      'op', TG_OP,
+      'schema', 'billing',
+      'table', 'accounts',
+      'old', to_jsonb(OLD),
+      'new', to_jsonb(NEW),
+      'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
+      'v', 'a731b930'));
+  ELSIF TG_OP = 'INSERT' THEN
+    INSERT INTO public.pgpubsub_notification (channel, payload)
+    SELECT 'accounts', jsonb_build_object(
+      'op', TG_OP,
+      'schema', 'billing',
+      'table', 'accounts',
+      'old', NULL::jsonb,
+      'new', to_jsonb(n),
+      'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
+      'v', 'a731b930')
+    FROM pgpubsub_new_rows n;
+    IF NOT FOUND THEN
+      RETURN NULL; -- no row of this channel: nothing to wake anyone for
+    END IF;
+  ELSIF TG_OP = 'DELETE' THEN
+    INSERT INTO public.pgpubsub_notification (channel, payload)
+    SELECT 'accounts', jsonb_build_object(
+      'op', TG_OP,
+      'schema', 'billing',
+      'table', 'accounts',
+      'old', to_jsonb(o),
+      'new', NULL::jsonb,
+      'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
+      'v', 'a731b930')
+    FROM pgpubsub_old_rows o;
+    IF NOT FOUND THEN
+      RETURN NULL; -- no row of this channel: nothing to wake anyone for
+    END IF;
+  END IF;
   -- Wake the listeners only if one is idle: an idle listener process holds the 'idle' advisory lock
   -- in shared mode. With none idle (none running, or all draining and bound to look again, after
   -- waiting for the 'check' lock this transaction holds until it ends), the row is found without
@@ -30,6 +60,24 @@ BEGIN
 END
 $pgpubsub$;
 DROP TRIGGER IF EXISTS "pgpubsub_accounts" ON "billing"."accounts";
-CREATE TRIGGER "pgpubsub_accounts" AFTER INSERT OR DELETE ON "billing"."accounts"
-FOR EACH ROW EXECUTE FUNCTION "public"."pgpubsub_notify_accounts"();
-COMMENT ON TRIGGER "pgpubsub_accounts" ON "billing"."accounts" IS 'pgpubsub:047a24f7';
+DROP TRIGGER IF EXISTS "pgpubsub_accounts:update" ON "billing"."accounts";
+DROP TRIGGER IF EXISTS "pgpubsub_accounts:delete" ON "billing"."accounts";
+DO $pgpubsub$
+BEGIN
+  -- Statement-level triggers fire only for the table a statement names: a partitioned table, a
+  -- partition or an inheritance parent or child gets row-level triggers.
+  IF EXISTS (SELECT FROM pg_inherits WHERE inhrelid = '"billing"."accounts"'::regclass OR inhparent = '"billing"."accounts"'::regclass)
+     OR EXISTS (SELECT FROM pg_class WHERE oid = '"billing"."accounts"'::regclass AND relkind = 'p') THEN
+    CREATE TRIGGER "pgpubsub_accounts" AFTER INSERT ON "billing"."accounts"
+    FOR EACH ROW EXECUTE FUNCTION "public"."pgpubsub_notify_accounts"();
+    CREATE TRIGGER "pgpubsub_accounts:delete" AFTER DELETE ON "billing"."accounts"
+    FOR EACH ROW EXECUTE FUNCTION "public"."pgpubsub_notify_accounts"();
+  ELSE
+    CREATE TRIGGER "pgpubsub_accounts" AFTER INSERT ON "billing"."accounts"
+    REFERENCING NEW TABLE AS pgpubsub_new_rows FOR EACH STATEMENT EXECUTE FUNCTION "public"."pgpubsub_notify_accounts"();
+    CREATE TRIGGER "pgpubsub_accounts:delete" AFTER DELETE ON "billing"."accounts"
+    REFERENCING OLD TABLE AS pgpubsub_old_rows FOR EACH STATEMENT EXECUTE FUNCTION "public"."pgpubsub_notify_accounts"();
+  END IF;
+END
+$pgpubsub$;
+COMMENT ON TRIGGER "pgpubsub_accounts" ON "billing"."accounts" IS 'pgpubsub:fe2645f2';

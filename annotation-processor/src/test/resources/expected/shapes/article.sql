@@ -15,21 +15,51 @@ END
 $pgpubsub$;
 CREATE OR REPLACE FUNCTION "public"."pgpubsub_notify_article"() RETURNS trigger
 LANGUAGE plpgsql AS $pgpubsub$
--- pgpubsub:95661706 (checked at boot: do not edit)
+-- pgpubsub:3189978a (checked at boot: do not edit)
 BEGIN
-  IF TG_OP = 'UPDATE'
-     AND OLD."created_by" IS NOT DISTINCT FROM NEW."created_by" THEN
-    RETURN NULL;
+  IF TG_LEVEL = 'ROW' THEN
+    IF TG_OP = 'UPDATE'
+       AND OLD."created_by" IS NOT DISTINCT FROM NEW."created_by" THEN
+      RETURN NULL;
+    END IF;
+    INSERT INTO public.pgpubsub_notification (channel, payload)
+    VALUES ('article', jsonb_build_object(
+      'op', TG_OP,
+      'schema', NULL,
+      'table', 'article',
+      'old', to_jsonb(OLD),
+      'new', to_jsonb(NEW),
+      'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
+      'v', 'e04b445c'));
+  ELSIF TG_OP = 'INSERT' THEN
+    INSERT INTO public.pgpubsub_notification (channel, payload)
+    SELECT 'article', jsonb_build_object(
+      'op', TG_OP,
+      'schema', NULL,
+      'table', 'article',
+      'old', NULL::jsonb,
+      'new', to_jsonb(n),
+      'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
+      'v', 'e04b445c')
+    FROM pgpubsub_new_rows n;
+    IF NOT FOUND THEN
+      RETURN NULL; -- no row of this channel: nothing to wake anyone for
+    END IF;
+  ELSIF TG_OP = 'DELETE' THEN
+    INSERT INTO public.pgpubsub_notification (channel, payload)
+    SELECT 'article', jsonb_build_object(
+      'op', TG_OP,
+      'schema', NULL,
+      'table', 'article',
+      'old', to_jsonb(o),
+      'new', NULL::jsonb,
+      'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
+      'v', 'e04b445c')
+    FROM pgpubsub_old_rows o;
+    IF NOT FOUND THEN
+      RETURN NULL; -- no row of this channel: nothing to wake anyone for
+    END IF;
   END IF;
-  INSERT INTO public.pgpubsub_notification (channel, payload)
-  VALUES ('article', jsonb_build_object(
-    'op', TG_OP,
-    'schema', NULL,
-    'table', 'article',
-    'old', to_jsonb(OLD),
-    'new', to_jsonb(NEW),
-    'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
-    'v', 'e04b445c'));
   -- Wake the listeners only if one is idle: an idle listener process holds the 'idle' advisory lock
   -- in shared mode. With none idle (none running, or all draining and bound to look again, after
   -- waiting for the 'check' lock this transaction holds until it ends), the row is found without
@@ -45,6 +75,26 @@ BEGIN
 END
 $pgpubsub$;
 DROP TRIGGER IF EXISTS "pgpubsub_article" ON "article";
-CREATE TRIGGER "pgpubsub_article" AFTER INSERT OR UPDATE OR DELETE ON "article"
+DROP TRIGGER IF EXISTS "pgpubsub_article:update" ON "article";
+DROP TRIGGER IF EXISTS "pgpubsub_article:delete" ON "article";
+CREATE TRIGGER "pgpubsub_article:update" AFTER UPDATE ON "article"
 FOR EACH ROW EXECUTE FUNCTION "public"."pgpubsub_notify_article"();
-COMMENT ON TRIGGER "pgpubsub_article" ON "article" IS 'pgpubsub:95661706';
+DO $pgpubsub$
+BEGIN
+  -- Statement-level triggers fire only for the table a statement names: a partitioned table, a
+  -- partition or an inheritance parent or child gets row-level triggers.
+  IF EXISTS (SELECT FROM pg_inherits WHERE inhrelid = '"article"'::regclass OR inhparent = '"article"'::regclass)
+     OR EXISTS (SELECT FROM pg_class WHERE oid = '"article"'::regclass AND relkind = 'p') THEN
+    CREATE TRIGGER "pgpubsub_article" AFTER INSERT ON "article"
+    FOR EACH ROW EXECUTE FUNCTION "public"."pgpubsub_notify_article"();
+    CREATE TRIGGER "pgpubsub_article:delete" AFTER DELETE ON "article"
+    FOR EACH ROW EXECUTE FUNCTION "public"."pgpubsub_notify_article"();
+  ELSE
+    CREATE TRIGGER "pgpubsub_article" AFTER INSERT ON "article"
+    REFERENCING NEW TABLE AS pgpubsub_new_rows FOR EACH STATEMENT EXECUTE FUNCTION "public"."pgpubsub_notify_article"();
+    CREATE TRIGGER "pgpubsub_article:delete" AFTER DELETE ON "article"
+    REFERENCING OLD TABLE AS pgpubsub_old_rows FOR EACH STATEMENT EXECUTE FUNCTION "public"."pgpubsub_notify_article"();
+  END IF;
+END
+$pgpubsub$;
+COMMENT ON TRIGGER "pgpubsub_article" ON "article" IS 'pgpubsub:3189978a';

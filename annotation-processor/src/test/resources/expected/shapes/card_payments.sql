@@ -4,17 +4,33 @@
 -- Idempotent. Needs the notification table public.pgpubsub_notification (see META-INF/pgpubsub.sql).
 CREATE OR REPLACE FUNCTION "public"."pgpubsub_notify_card_payments"() RETURNS trigger
 LANGUAGE plpgsql AS $pgpubsub$
--- pgpubsub:944b8135 (checked at boot: do not edit)
+-- pgpubsub:e5dc5a4a (checked at boot: do not edit)
 BEGIN
-  INSERT INTO public.pgpubsub_notification (channel, payload)
-  VALUES ('card_payments', jsonb_build_object(
-    'op', TG_OP,
-    'schema', NULL,
-    'table', 'card_payment',
-    'old', to_jsonb(OLD),
-    'new', to_jsonb(NEW),
-    'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
-    'v', '4aae32e7'));
+  IF TG_LEVEL = 'ROW' THEN
+    INSERT INTO public.pgpubsub_notification (channel, payload)
+    VALUES ('card_payments', jsonb_build_object(
+      'op', TG_OP,
+      'schema', NULL,
+      'table', 'card_payment',
+      'old', to_jsonb(OLD),
+      'new', to_jsonb(NEW),
+      'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
+      'v', '4aae32e7'));
+  ELSIF TG_OP = 'INSERT' THEN
+    INSERT INTO public.pgpubsub_notification (channel, payload)
+    SELECT 'card_payments', jsonb_build_object(
+      'op', TG_OP,
+      'schema', NULL,
+      'table', 'card_payment',
+      'old', NULL::jsonb,
+      'new', to_jsonb(n),
+      'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
+      'v', '4aae32e7')
+    FROM pgpubsub_new_rows n;
+    IF NOT FOUND THEN
+      RETURN NULL; -- no row of this channel: nothing to wake anyone for
+    END IF;
+  END IF;
   -- Wake the listeners only if one is idle: an idle listener process holds the 'idle' advisory lock
   -- in shared mode. With none idle (none running, or all draining and bound to look again, after
   -- waiting for the 'check' lock this transaction holds until it ends), the row is found without
@@ -30,6 +46,22 @@ BEGIN
 END
 $pgpubsub$;
 DROP TRIGGER IF EXISTS "pgpubsub_card_payments" ON "card_payment";
-CREATE TRIGGER "pgpubsub_card_payments" AFTER INSERT OR UPDATE ON "card_payment"
+DROP TRIGGER IF EXISTS "pgpubsub_card_payments:update" ON "card_payment";
+DROP TRIGGER IF EXISTS "pgpubsub_card_payments:delete" ON "card_payment";
+CREATE TRIGGER "pgpubsub_card_payments:update" AFTER UPDATE ON "card_payment"
 FOR EACH ROW EXECUTE FUNCTION "public"."pgpubsub_notify_card_payments"();
-COMMENT ON TRIGGER "pgpubsub_card_payments" ON "card_payment" IS 'pgpubsub:944b8135';
+DO $pgpubsub$
+BEGIN
+  -- Statement-level triggers fire only for the table a statement names: a partitioned table, a
+  -- partition or an inheritance parent or child gets row-level triggers.
+  IF EXISTS (SELECT FROM pg_inherits WHERE inhrelid = '"card_payment"'::regclass OR inhparent = '"card_payment"'::regclass)
+     OR EXISTS (SELECT FROM pg_class WHERE oid = '"card_payment"'::regclass AND relkind = 'p') THEN
+    CREATE TRIGGER "pgpubsub_card_payments" AFTER INSERT ON "card_payment"
+    FOR EACH ROW EXECUTE FUNCTION "public"."pgpubsub_notify_card_payments"();
+  ELSE
+    CREATE TRIGGER "pgpubsub_card_payments" AFTER INSERT ON "card_payment"
+    REFERENCING NEW TABLE AS pgpubsub_new_rows FOR EACH STATEMENT EXECUTE FUNCTION "public"."pgpubsub_notify_card_payments"();
+  END IF;
+END
+$pgpubsub$;
+COMMENT ON TRIGGER "pgpubsub_card_payments" ON "card_payment" IS 'pgpubsub:e5dc5a4a';

@@ -4,20 +4,37 @@
 -- Idempotent. Needs the notification table public.pgpubsub_notification (see META-INF/pgpubsub.sql).
 CREATE OR REPLACE FUNCTION "public"."pgpubsub_notify_cars"() RETURNS trigger
 LANGUAGE plpgsql AS $pgpubsub$
--- pgpubsub:31722ad9 (checked at boot: do not edit)
+-- pgpubsub:5052e154 (checked at boot: do not edit)
 BEGIN
-  IF (CASE WHEN TG_OP = 'DELETE' THEN OLD."kind" ELSE NEW."kind" END)::text IS DISTINCT FROM 'car' THEN
-    RETURN NULL;
+  IF TG_LEVEL = 'ROW' THEN
+    IF (CASE WHEN TG_OP = 'DELETE' THEN OLD."kind" ELSE NEW."kind" END)::text IS DISTINCT FROM 'car' THEN
+      RETURN NULL;
+    END IF;
+    INSERT INTO public.pgpubsub_notification (channel, payload)
+    VALUES ('cars', jsonb_build_object(
+      'op', TG_OP,
+      'schema', NULL,
+      'table', 'vehicle',
+      'old', to_jsonb(OLD),
+      'new', to_jsonb(NEW),
+      'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
+      'v', '1030e1a1'));
+  ELSIF TG_OP = 'INSERT' THEN
+    INSERT INTO public.pgpubsub_notification (channel, payload)
+    SELECT 'cars', jsonb_build_object(
+      'op', TG_OP,
+      'schema', NULL,
+      'table', 'vehicle',
+      'old', NULL::jsonb,
+      'new', to_jsonb(n),
+      'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
+      'v', '1030e1a1')
+    FROM pgpubsub_new_rows n
+    WHERE n."kind"::text IS NOT DISTINCT FROM 'car';
+    IF NOT FOUND THEN
+      RETURN NULL; -- no row of this channel: nothing to wake anyone for
+    END IF;
   END IF;
-  INSERT INTO public.pgpubsub_notification (channel, payload)
-  VALUES ('cars', jsonb_build_object(
-    'op', TG_OP,
-    'schema', NULL,
-    'table', 'vehicle',
-    'old', to_jsonb(OLD),
-    'new', to_jsonb(NEW),
-    'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
-    'v', '1030e1a1'));
   -- Wake the listeners only if one is idle: an idle listener process holds the 'idle' advisory lock
   -- in shared mode. With none idle (none running, or all draining and bound to look again, after
   -- waiting for the 'check' lock this transaction holds until it ends), the row is found without
@@ -33,6 +50,22 @@ BEGIN
 END
 $pgpubsub$;
 DROP TRIGGER IF EXISTS "pgpubsub_cars" ON "vehicle";
-CREATE TRIGGER "pgpubsub_cars" AFTER INSERT OR UPDATE ON "vehicle"
+DROP TRIGGER IF EXISTS "pgpubsub_cars:update" ON "vehicle";
+DROP TRIGGER IF EXISTS "pgpubsub_cars:delete" ON "vehicle";
+CREATE TRIGGER "pgpubsub_cars:update" AFTER UPDATE ON "vehicle"
 FOR EACH ROW EXECUTE FUNCTION "public"."pgpubsub_notify_cars"();
-COMMENT ON TRIGGER "pgpubsub_cars" ON "vehicle" IS 'pgpubsub:31722ad9';
+DO $pgpubsub$
+BEGIN
+  -- Statement-level triggers fire only for the table a statement names: a partitioned table, a
+  -- partition or an inheritance parent or child gets row-level triggers.
+  IF EXISTS (SELECT FROM pg_inherits WHERE inhrelid = '"vehicle"'::regclass OR inhparent = '"vehicle"'::regclass)
+     OR EXISTS (SELECT FROM pg_class WHERE oid = '"vehicle"'::regclass AND relkind = 'p') THEN
+    CREATE TRIGGER "pgpubsub_cars" AFTER INSERT ON "vehicle"
+    FOR EACH ROW EXECUTE FUNCTION "public"."pgpubsub_notify_cars"();
+  ELSE
+    CREATE TRIGGER "pgpubsub_cars" AFTER INSERT ON "vehicle"
+    REFERENCING NEW TABLE AS pgpubsub_new_rows FOR EACH STATEMENT EXECUTE FUNCTION "public"."pgpubsub_notify_cars"();
+  END IF;
+END
+$pgpubsub$;
+COMMENT ON TRIGGER "pgpubsub_cars" ON "vehicle" IS 'pgpubsub:5052e154';

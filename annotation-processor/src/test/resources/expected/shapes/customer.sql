@@ -21,17 +21,47 @@ END
 $pgpubsub$;
 CREATE OR REPLACE FUNCTION "public"."pgpubsub_notify_customer"() RETURNS trigger
 LANGUAGE plpgsql AS $pgpubsub$
--- pgpubsub:4cda7682 (checked at boot: do not edit)
+-- pgpubsub:0a2164a0 (checked at boot: do not edit)
 BEGIN
-  INSERT INTO public.pgpubsub_notification (channel, payload)
-  VALUES ('customer', jsonb_build_object(
-    'op', TG_OP,
-    'schema', NULL,
-    'table', 'customer',
-    'old', to_jsonb(OLD) - ARRAY['work_street', 'zip_code']::text[],
-    'new', to_jsonb(NEW) - ARRAY['work_street', 'zip_code']::text[],
-    'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
-    'v', '406d0d51'));
+  IF TG_LEVEL = 'ROW' THEN
+    INSERT INTO public.pgpubsub_notification (channel, payload)
+    VALUES ('customer', jsonb_build_object(
+      'op', TG_OP,
+      'schema', NULL,
+      'table', 'customer',
+      'old', to_jsonb(OLD) - ARRAY['work_street', 'zip_code']::text[],
+      'new', to_jsonb(NEW) - ARRAY['work_street', 'zip_code']::text[],
+      'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
+      'v', '406d0d51'));
+  ELSIF TG_OP = 'INSERT' THEN
+    INSERT INTO public.pgpubsub_notification (channel, payload)
+    SELECT 'customer', jsonb_build_object(
+      'op', TG_OP,
+      'schema', NULL,
+      'table', 'customer',
+      'old', NULL::jsonb,
+      'new', to_jsonb(n) - ARRAY['work_street', 'zip_code']::text[],
+      'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
+      'v', '406d0d51')
+    FROM pgpubsub_new_rows n;
+    IF NOT FOUND THEN
+      RETURN NULL; -- no row of this channel: nothing to wake anyone for
+    END IF;
+  ELSIF TG_OP = 'DELETE' THEN
+    INSERT INTO public.pgpubsub_notification (channel, payload)
+    SELECT 'customer', jsonb_build_object(
+      'op', TG_OP,
+      'schema', NULL,
+      'table', 'customer',
+      'old', to_jsonb(o) - ARRAY['work_street', 'zip_code']::text[],
+      'new', NULL::jsonb,
+      'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
+      'v', '406d0d51')
+    FROM pgpubsub_old_rows o;
+    IF NOT FOUND THEN
+      RETURN NULL; -- no row of this channel: nothing to wake anyone for
+    END IF;
+  END IF;
   -- Wake the listeners only if one is idle: an idle listener process holds the 'idle' advisory lock
   -- in shared mode. With none idle (none running, or all draining and bound to look again, after
   -- waiting for the 'check' lock this transaction holds until it ends), the row is found without
@@ -47,6 +77,26 @@ BEGIN
 END
 $pgpubsub$;
 DROP TRIGGER IF EXISTS "pgpubsub_customer" ON "customer";
-CREATE TRIGGER "pgpubsub_customer" AFTER INSERT OR UPDATE OR DELETE ON "customer"
+DROP TRIGGER IF EXISTS "pgpubsub_customer:update" ON "customer";
+DROP TRIGGER IF EXISTS "pgpubsub_customer:delete" ON "customer";
+CREATE TRIGGER "pgpubsub_customer:update" AFTER UPDATE ON "customer"
 FOR EACH ROW EXECUTE FUNCTION "public"."pgpubsub_notify_customer"();
-COMMENT ON TRIGGER "pgpubsub_customer" ON "customer" IS 'pgpubsub:4cda7682';
+DO $pgpubsub$
+BEGIN
+  -- Statement-level triggers fire only for the table a statement names: a partitioned table, a
+  -- partition or an inheritance parent or child gets row-level triggers.
+  IF EXISTS (SELECT FROM pg_inherits WHERE inhrelid = '"customer"'::regclass OR inhparent = '"customer"'::regclass)
+     OR EXISTS (SELECT FROM pg_class WHERE oid = '"customer"'::regclass AND relkind = 'p') THEN
+    CREATE TRIGGER "pgpubsub_customer" AFTER INSERT ON "customer"
+    FOR EACH ROW EXECUTE FUNCTION "public"."pgpubsub_notify_customer"();
+    CREATE TRIGGER "pgpubsub_customer:delete" AFTER DELETE ON "customer"
+    FOR EACH ROW EXECUTE FUNCTION "public"."pgpubsub_notify_customer"();
+  ELSE
+    CREATE TRIGGER "pgpubsub_customer" AFTER INSERT ON "customer"
+    REFERENCING NEW TABLE AS pgpubsub_new_rows FOR EACH STATEMENT EXECUTE FUNCTION "public"."pgpubsub_notify_customer"();
+    CREATE TRIGGER "pgpubsub_customer:delete" AFTER DELETE ON "customer"
+    REFERENCING OLD TABLE AS pgpubsub_old_rows FOR EACH STATEMENT EXECUTE FUNCTION "public"."pgpubsub_notify_customer"();
+  END IF;
+END
+$pgpubsub$;
+COMMENT ON TRIGGER "pgpubsub_customer" ON "customer" IS 'pgpubsub:0a2164a0';

@@ -4,17 +4,47 @@
 -- Idempotent. Needs the notification table public.pgpubsub_notification (see META-INF/pgpubsub.sql).
 CREATE OR REPLACE FUNCTION "public"."pgpubsub_notify_order_lines_with_a_channel_name_that_i_a41c858f"() RETURNS trigger
 LANGUAGE plpgsql AS $pgpubsub$
--- pgpubsub:0c221493 (checked at boot: do not edit)
+-- pgpubsub:e4f8fe5c (checked at boot: do not edit)
 BEGIN
-  INSERT INTO public.pgpubsub_notification (channel, payload)
-  VALUES ('order_lines_with_a_channel_name_that_is_exactly_63_bytes_long_x', jsonb_build_object(
-    'op', TG_OP,
-    'schema', NULL,
-    'table', 'order_line',
-    'old', to_jsonb(OLD),
-    'new', to_jsonb(NEW),
-    'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
-    'v', 'f0c12032'));
+  IF TG_LEVEL = 'ROW' THEN
+    INSERT INTO public.pgpubsub_notification (channel, payload)
+    VALUES ('order_lines_with_a_channel_name_that_is_exactly_63_bytes_long_x', jsonb_build_object(
+      'op', TG_OP,
+      'schema', NULL,
+      'table', 'order_line',
+      'old', to_jsonb(OLD),
+      'new', to_jsonb(NEW),
+      'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
+      'v', 'f0c12032'));
+  ELSIF TG_OP = 'INSERT' THEN
+    INSERT INTO public.pgpubsub_notification (channel, payload)
+    SELECT 'order_lines_with_a_channel_name_that_is_exactly_63_bytes_long_x', jsonb_build_object(
+      'op', TG_OP,
+      'schema', NULL,
+      'table', 'order_line',
+      'old', NULL::jsonb,
+      'new', to_jsonb(n),
+      'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
+      'v', 'f0c12032')
+    FROM pgpubsub_new_rows n;
+    IF NOT FOUND THEN
+      RETURN NULL; -- no row of this channel: nothing to wake anyone for
+    END IF;
+  ELSIF TG_OP = 'DELETE' THEN
+    INSERT INTO public.pgpubsub_notification (channel, payload)
+    SELECT 'order_lines_with_a_channel_name_that_is_exactly_63_bytes_long_x', jsonb_build_object(
+      'op', TG_OP,
+      'schema', NULL,
+      'table', 'order_line',
+      'old', to_jsonb(o),
+      'new', NULL::jsonb,
+      'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
+      'v', 'f0c12032')
+    FROM pgpubsub_old_rows o;
+    IF NOT FOUND THEN
+      RETURN NULL; -- no row of this channel: nothing to wake anyone for
+    END IF;
+  END IF;
   -- Wake the listeners only if one is idle: an idle listener process holds the 'idle' advisory lock
   -- in shared mode. With none idle (none running, or all draining and bound to look again, after
   -- waiting for the 'check' lock this transaction holds until it ends), the row is found without
@@ -30,6 +60,26 @@ BEGIN
 END
 $pgpubsub$;
 DROP TRIGGER IF EXISTS "pgpubsub_order_lines_with_a_channel_name_that_is_exact_7445dd14" ON "order_line";
-CREATE TRIGGER "pgpubsub_order_lines_with_a_channel_name_that_is_exact_7445dd14" AFTER INSERT OR UPDATE OR DELETE ON "order_line"
+DROP TRIGGER IF EXISTS "pgpubsub_order_lines_with_a_channel_name_that_is_exact_de50b10e" ON "order_line";
+DROP TRIGGER IF EXISTS "pgpubsub_order_lines_with_a_channel_name_that_is_exact_9815f412" ON "order_line";
+CREATE TRIGGER "pgpubsub_order_lines_with_a_channel_name_that_is_exact_de50b10e" AFTER UPDATE ON "order_line"
 FOR EACH ROW EXECUTE FUNCTION "public"."pgpubsub_notify_order_lines_with_a_channel_name_that_i_a41c858f"();
-COMMENT ON TRIGGER "pgpubsub_order_lines_with_a_channel_name_that_is_exact_7445dd14" ON "order_line" IS 'pgpubsub:0c221493';
+DO $pgpubsub$
+BEGIN
+  -- Statement-level triggers fire only for the table a statement names: a partitioned table, a
+  -- partition or an inheritance parent or child gets row-level triggers.
+  IF EXISTS (SELECT FROM pg_inherits WHERE inhrelid = '"order_line"'::regclass OR inhparent = '"order_line"'::regclass)
+     OR EXISTS (SELECT FROM pg_class WHERE oid = '"order_line"'::regclass AND relkind = 'p') THEN
+    CREATE TRIGGER "pgpubsub_order_lines_with_a_channel_name_that_is_exact_7445dd14" AFTER INSERT ON "order_line"
+    FOR EACH ROW EXECUTE FUNCTION "public"."pgpubsub_notify_order_lines_with_a_channel_name_that_i_a41c858f"();
+    CREATE TRIGGER "pgpubsub_order_lines_with_a_channel_name_that_is_exact_9815f412" AFTER DELETE ON "order_line"
+    FOR EACH ROW EXECUTE FUNCTION "public"."pgpubsub_notify_order_lines_with_a_channel_name_that_i_a41c858f"();
+  ELSE
+    CREATE TRIGGER "pgpubsub_order_lines_with_a_channel_name_that_is_exact_7445dd14" AFTER INSERT ON "order_line"
+    REFERENCING NEW TABLE AS pgpubsub_new_rows FOR EACH STATEMENT EXECUTE FUNCTION "public"."pgpubsub_notify_order_lines_with_a_channel_name_that_i_a41c858f"();
+    CREATE TRIGGER "pgpubsub_order_lines_with_a_channel_name_that_is_exact_9815f412" AFTER DELETE ON "order_line"
+    REFERENCING OLD TABLE AS pgpubsub_old_rows FOR EACH STATEMENT EXECUTE FUNCTION "public"."pgpubsub_notify_order_lines_with_a_channel_name_that_i_a41c858f"();
+  END IF;
+END
+$pgpubsub$;
+COMMENT ON TRIGGER "pgpubsub_order_lines_with_a_channel_name_that_is_exact_7445dd14" ON "order_line" IS 'pgpubsub:e4f8fe5c';

@@ -4,17 +4,47 @@
 -- Idempotent. Needs the notification table public.pgpubsub_notification (see META-INF/pgpubsub.sql).
 CREATE OR REPLACE FUNCTION "public"."pgpubsub_notify_payment"() RETURNS trigger
 LANGUAGE plpgsql AS $pgpubsub$
--- pgpubsub:650c6101 (checked at boot: do not edit)
+-- pgpubsub:cf9da4c3 (checked at boot: do not edit)
 BEGIN
-  INSERT INTO public.pgpubsub_notification (channel, payload)
-  VALUES ('payment', jsonb_build_object(
-    'op', TG_OP,
-    'schema', NULL,
-    'table', 'payment',
-    'old', to_jsonb(OLD),
-    'new', to_jsonb(NEW),
-    'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
-    'v', 'a5093b54'));
+  IF TG_LEVEL = 'ROW' THEN
+    INSERT INTO public.pgpubsub_notification (channel, payload)
+    VALUES ('payment', jsonb_build_object(
+      'op', TG_OP,
+      'schema', NULL,
+      'table', 'payment',
+      'old', to_jsonb(OLD),
+      'new', to_jsonb(NEW),
+      'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
+      'v', 'a5093b54'));
+  ELSIF TG_OP = 'INSERT' THEN
+    INSERT INTO public.pgpubsub_notification (channel, payload)
+    SELECT 'payment', jsonb_build_object(
+      'op', TG_OP,
+      'schema', NULL,
+      'table', 'payment',
+      'old', NULL::jsonb,
+      'new', to_jsonb(n),
+      'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
+      'v', 'a5093b54')
+    FROM pgpubsub_new_rows n;
+    IF NOT FOUND THEN
+      RETURN NULL; -- no row of this channel: nothing to wake anyone for
+    END IF;
+  ELSIF TG_OP = 'DELETE' THEN
+    INSERT INTO public.pgpubsub_notification (channel, payload)
+    SELECT 'payment', jsonb_build_object(
+      'op', TG_OP,
+      'schema', NULL,
+      'table', 'payment',
+      'old', to_jsonb(o),
+      'new', NULL::jsonb,
+      'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
+      'v', 'a5093b54')
+    FROM pgpubsub_old_rows o;
+    IF NOT FOUND THEN
+      RETURN NULL; -- no row of this channel: nothing to wake anyone for
+    END IF;
+  END IF;
   -- Wake the listeners only if one is idle: an idle listener process holds the 'idle' advisory lock
   -- in shared mode. With none idle (none running, or all draining and bound to look again, after
   -- waiting for the 'check' lock this transaction holds until it ends), the row is found without
@@ -30,6 +60,26 @@ BEGIN
 END
 $pgpubsub$;
 DROP TRIGGER IF EXISTS "pgpubsub_payment" ON "payment";
-CREATE TRIGGER "pgpubsub_payment" AFTER INSERT OR UPDATE OR DELETE ON "payment"
+DROP TRIGGER IF EXISTS "pgpubsub_payment:update" ON "payment";
+DROP TRIGGER IF EXISTS "pgpubsub_payment:delete" ON "payment";
+CREATE TRIGGER "pgpubsub_payment:update" AFTER UPDATE ON "payment"
 FOR EACH ROW EXECUTE FUNCTION "public"."pgpubsub_notify_payment"();
-COMMENT ON TRIGGER "pgpubsub_payment" ON "payment" IS 'pgpubsub:650c6101';
+DO $pgpubsub$
+BEGIN
+  -- Statement-level triggers fire only for the table a statement names: a partitioned table, a
+  -- partition or an inheritance parent or child gets row-level triggers.
+  IF EXISTS (SELECT FROM pg_inherits WHERE inhrelid = '"payment"'::regclass OR inhparent = '"payment"'::regclass)
+     OR EXISTS (SELECT FROM pg_class WHERE oid = '"payment"'::regclass AND relkind = 'p') THEN
+    CREATE TRIGGER "pgpubsub_payment" AFTER INSERT ON "payment"
+    FOR EACH ROW EXECUTE FUNCTION "public"."pgpubsub_notify_payment"();
+    CREATE TRIGGER "pgpubsub_payment:delete" AFTER DELETE ON "payment"
+    FOR EACH ROW EXECUTE FUNCTION "public"."pgpubsub_notify_payment"();
+  ELSE
+    CREATE TRIGGER "pgpubsub_payment" AFTER INSERT ON "payment"
+    REFERENCING NEW TABLE AS pgpubsub_new_rows FOR EACH STATEMENT EXECUTE FUNCTION "public"."pgpubsub_notify_payment"();
+    CREATE TRIGGER "pgpubsub_payment:delete" AFTER DELETE ON "payment"
+    REFERENCING OLD TABLE AS pgpubsub_old_rows FOR EACH STATEMENT EXECUTE FUNCTION "public"."pgpubsub_notify_payment"();
+  END IF;
+END
+$pgpubsub$;
+COMMENT ON TRIGGER "pgpubsub_payment" ON "payment" IS 'pgpubsub:cf9da4c3';

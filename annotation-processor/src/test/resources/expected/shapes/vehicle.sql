@@ -4,17 +4,47 @@
 -- Idempotent. Needs the notification table public.pgpubsub_notification (see META-INF/pgpubsub.sql).
 CREATE OR REPLACE FUNCTION "public"."pgpubsub_notify_vehicle"() RETURNS trigger
 LANGUAGE plpgsql AS $pgpubsub$
--- pgpubsub:38ec4eb8 (checked at boot: do not edit)
+-- pgpubsub:5ddd2671 (checked at boot: do not edit)
 BEGIN
-  INSERT INTO public.pgpubsub_notification (channel, payload)
-  VALUES ('vehicle', jsonb_build_object(
-    'op', TG_OP,
-    'schema', NULL,
-    'table', 'vehicle',
-    'old', to_jsonb(OLD),
-    'new', to_jsonb(NEW),
-    'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
-    'v', 'ac5bf6d4'));
+  IF TG_LEVEL = 'ROW' THEN
+    INSERT INTO public.pgpubsub_notification (channel, payload)
+    VALUES ('vehicle', jsonb_build_object(
+      'op', TG_OP,
+      'schema', NULL,
+      'table', 'vehicle',
+      'old', to_jsonb(OLD),
+      'new', to_jsonb(NEW),
+      'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
+      'v', 'ac5bf6d4'));
+  ELSIF TG_OP = 'INSERT' THEN
+    INSERT INTO public.pgpubsub_notification (channel, payload)
+    SELECT 'vehicle', jsonb_build_object(
+      'op', TG_OP,
+      'schema', NULL,
+      'table', 'vehicle',
+      'old', NULL::jsonb,
+      'new', to_jsonb(n),
+      'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
+      'v', 'ac5bf6d4')
+    FROM pgpubsub_new_rows n;
+    IF NOT FOUND THEN
+      RETURN NULL; -- no row of this channel: nothing to wake anyone for
+    END IF;
+  ELSIF TG_OP = 'DELETE' THEN
+    INSERT INTO public.pgpubsub_notification (channel, payload)
+    SELECT 'vehicle', jsonb_build_object(
+      'op', TG_OP,
+      'schema', NULL,
+      'table', 'vehicle',
+      'old', to_jsonb(o),
+      'new', NULL::jsonb,
+      'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb),
+      'v', 'ac5bf6d4')
+    FROM pgpubsub_old_rows o;
+    IF NOT FOUND THEN
+      RETURN NULL; -- no row of this channel: nothing to wake anyone for
+    END IF;
+  END IF;
   -- Wake the listeners only if one is idle: an idle listener process holds the 'idle' advisory lock
   -- in shared mode. With none idle (none running, or all draining and bound to look again, after
   -- waiting for the 'check' lock this transaction holds until it ends), the row is found without
@@ -30,6 +60,26 @@ BEGIN
 END
 $pgpubsub$;
 DROP TRIGGER IF EXISTS "pgpubsub_vehicle" ON "vehicle";
-CREATE TRIGGER "pgpubsub_vehicle" AFTER INSERT OR UPDATE OR DELETE ON "vehicle"
+DROP TRIGGER IF EXISTS "pgpubsub_vehicle:update" ON "vehicle";
+DROP TRIGGER IF EXISTS "pgpubsub_vehicle:delete" ON "vehicle";
+CREATE TRIGGER "pgpubsub_vehicle:update" AFTER UPDATE ON "vehicle"
 FOR EACH ROW EXECUTE FUNCTION "public"."pgpubsub_notify_vehicle"();
-COMMENT ON TRIGGER "pgpubsub_vehicle" ON "vehicle" IS 'pgpubsub:38ec4eb8';
+DO $pgpubsub$
+BEGIN
+  -- Statement-level triggers fire only for the table a statement names: a partitioned table, a
+  -- partition or an inheritance parent or child gets row-level triggers.
+  IF EXISTS (SELECT FROM pg_inherits WHERE inhrelid = '"vehicle"'::regclass OR inhparent = '"vehicle"'::regclass)
+     OR EXISTS (SELECT FROM pg_class WHERE oid = '"vehicle"'::regclass AND relkind = 'p') THEN
+    CREATE TRIGGER "pgpubsub_vehicle" AFTER INSERT ON "vehicle"
+    FOR EACH ROW EXECUTE FUNCTION "public"."pgpubsub_notify_vehicle"();
+    CREATE TRIGGER "pgpubsub_vehicle:delete" AFTER DELETE ON "vehicle"
+    FOR EACH ROW EXECUTE FUNCTION "public"."pgpubsub_notify_vehicle"();
+  ELSE
+    CREATE TRIGGER "pgpubsub_vehicle" AFTER INSERT ON "vehicle"
+    REFERENCING NEW TABLE AS pgpubsub_new_rows FOR EACH STATEMENT EXECUTE FUNCTION "public"."pgpubsub_notify_vehicle"();
+    CREATE TRIGGER "pgpubsub_vehicle:delete" AFTER DELETE ON "vehicle"
+    REFERENCING OLD TABLE AS pgpubsub_old_rows FOR EACH STATEMENT EXECUTE FUNCTION "public"."pgpubsub_notify_vehicle"();
+  END IF;
+END
+$pgpubsub$;
+COMMENT ON TRIGGER "pgpubsub_vehicle" ON "vehicle" IS 'pgpubsub:5ddd2671';

@@ -61,13 +61,16 @@ final class BenchDatabase implements AutoCloseable {
       s.execute(BenchWrite.SEQUENCE_DDL);
       s.execute(BenchChannel.triggerDdl());
       s.execute(BenchChannel.polledTriggerDdl());
+      // the same shape as the generated INSERT trigger (one statement-level call, one INSERT ... SELECT per
+      // statement), storing a constant instead of the payload
       s.execute(
           "CREATE OR REPLACE FUNCTION public.bench_floor() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-              + " INSERT INTO public.pgpubsub_notification (channel, payload) VALUES ('bench_floor', '{}');"
+              + " INSERT INTO public.pgpubsub_notification (channel, payload) SELECT 'bench_floor', '{}' FROM new_rows;"
               + " RETURN NULL; END $$");
       s.execute("DROP TRIGGER IF EXISTS bench_floor ON public.bench_event");
       s.execute(
-          "CREATE TRIGGER bench_floor AFTER INSERT ON public.bench_event FOR EACH ROW EXECUTE FUNCTION public.bench_floor()");
+          "CREATE TRIGGER bench_floor AFTER INSERT ON public.bench_event REFERENCING NEW TABLE AS new_rows"
+              + " FOR EACH STATEMENT EXECUTE FUNCTION public.bench_floor()");
     }
   }
 

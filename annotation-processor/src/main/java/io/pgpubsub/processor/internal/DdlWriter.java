@@ -6,17 +6,19 @@ import static io.pgpubsub.processor.internal.SqlNames.quote;
 import io.pgpubsub.processor.internal.Plan.ChannelPlan;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.StringJoiner;
 
 /**
  * Renders trigger DDL from the plan. Every script is idempotent ({@code CREATE OR REPLACE FUNCTION},
  * {@code DROP TRIGGER IF EXISTS} + {@code CREATE TRIGGER}) and deterministic (no timestamps, sorted input).
  *
- * <p>The trigger body is kept minimal because it runs for every written row inside the writer's
- * transaction: one {@code jsonb_build_object}, one INSERT, one {@code pg_notify} with a payload identical
- * for every row of the channel (PostgreSQL collapses those into one notification per transaction). No
- * {@code SET} clause on the function (that would cost a GUC save/restore per row); every table is
- * schema-qualified instead.
+ * <p>The trigger body is kept minimal because it runs inside every writer's transaction: one {@code
+ * jsonb_build_object} per row, one INSERT per row or, for INSERT and DELETE statements on lockable channels,
+ * one {@code INSERT ... SELECT} per statement over its transition table, and one {@code pg_notify} with a
+ * payload identical for every row of the channel (PostgreSQL collapses those into one notification per
+ * transaction). No {@code SET} clause on the function (that would cost a GUC save/restore per call); every
+ * table is schema-qualified instead.
  */
 public final class DdlWriter {
 
@@ -29,6 +31,11 @@ public final class DdlWriter {
   static final int IDLE_LOCK = 0x70677333;
   /** First key of the "check" advisory lock, 'pgs4': core's io.pgpubsub.internal.Doorbell.CHECK. */
   static final int CHECK_LOCK = 0x70677334;
+
+  /** The transition tables of the statement-level triggers. */
+  static final String NEW_ROWS = "pgpubsub_new_rows";
+
+  static final String OLD_ROWS = "pgpubsub_old_rows";
 
   private final Options options;
 
@@ -90,21 +97,8 @@ public final class DdlWriter {
     sql.append("-- ").append(VERSION_PLACEHOLDER).append(" (checked at boot: do not edit)\n");
     sql.append(c.model().lockable() ? lockableBody(c) : broadcastBody(c));
     sql.append(BODY_TAG).append(";\n");
-    sql.append("DROP TRIGGER IF EXISTS ").append(quote(c.triggerName())).append(" ON ").append(table).append(";\n");
-    StringJoiner events = new StringJoiner(" OR ");
-    for (Op op : Op.values()) {
-      if (c.operations().contains(op)) {
-        events.add(op.name());
-      }
-    }
-    sql.append("CREATE TRIGGER ")
-        .append(quote(c.triggerName()))
-        .append(" AFTER ")
-        .append(events)
-        .append(" ON ")
-        .append(table)
-        .append('\n');
-    sql.append("FOR EACH ROW EXECUTE FUNCTION ").append(function).append("();\n");
+    String triggers = c.model().lockable() ? lockableTriggers(c, table, function) : rowTriggers(c, table, function);
+    sql.append(triggers);
     sql.append("COMMENT ON TRIGGER ")
         .append(quote(c.triggerName()))
         .append(" ON ")
@@ -113,7 +107,7 @@ public final class DdlWriter {
         .append(literal(VERSION_PLACEHOLDER))
         .append(";\n");
     String script = sql.toString();
-    int tags = c.triggerColumns().isEmpty() ? 2 : 4;
+    int tags = (c.triggerColumns().isEmpty() ? 2 : 4) + (triggers.startsWith("DO " + BODY_TAG) || triggers.contains("\nDO " + BODY_TAG) ? 2 : 0);
     if (script.split(java.util.regex.Pattern.quote(BODY_TAG), -1).length != tags + 1) {
       throw new IllegalStateException("a mapped name contains " + BODY_TAG + ": " + table);
     }
@@ -178,6 +172,89 @@ public final class DdlWriter {
   }
 
   /**
+   * The trigger of {@code op}: the channel's own name for INSERT (the name every version used), the name with
+   * {@code :update} or {@code :delete} for the others. Channel names hold no {@code ':'}, so these names never
+   * meet another channel's.
+   */
+  static String triggerName(ChannelPlan c, Op op) {
+    return op == Op.INSERT ? c.triggerName() : SqlNames.limit(c.triggerName() + ":" + op.name().toLowerCase(Locale.ROOT));
+  }
+
+  /** Drops every trigger a version of this channel may have left on the table. */
+  private static void dropTriggers(StringBuilder sql, ChannelPlan c, String table) {
+    for (Op op : Op.values()) {
+      sql.append("DROP TRIGGER IF EXISTS ").append(quote(triggerName(c, op))).append(" ON ").append(table).append(";\n");
+    }
+  }
+
+  /** Broadcast channels: one row-level trigger per operation (each event travels in its own NOTIFY). */
+  private static String rowTriggers(ChannelPlan c, String table, String function) {
+    StringBuilder sql = new StringBuilder();
+    dropTriggers(sql, c, table);
+    for (Op op : Op.values()) {
+      if (c.operations().contains(op)) {
+        sql.append("CREATE TRIGGER ").append(quote(triggerName(c, op))).append(" AFTER ").append(op.name());
+        sql.append(" ON ").append(table).append('\n');
+        sql.append("FOR EACH ROW EXECUTE FUNCTION ").append(function).append("();\n");
+      }
+    }
+    return sql.toString();
+  }
+
+  /**
+   * Lockable channels: INSERT and DELETE are statement-level triggers with a transition table (one call per
+   * statement, one INSERT ... SELECT of all its rows); UPDATE stays row-level (see {@link #lockableBody}).
+   * PostgreSQL fires a statement-level trigger only for the table a statement names, so a table that takes
+   * part in partitioning or table inheritance (rows written through its parent or into its partitions would be
+   * missed) gets row-level triggers for every operation, decided when the script runs.
+   */
+  private static String lockableTriggers(ChannelPlan c, String table, String function) {
+    StringBuilder sql = new StringBuilder();
+    dropTriggers(sql, c, table);
+    if (c.operations().contains(Op.UPDATE)) {
+      sql.append("CREATE TRIGGER ").append(quote(triggerName(c, Op.UPDATE))).append(" AFTER UPDATE ON ");
+      sql.append(table).append('\n');
+      sql.append("FOR EACH ROW EXECUTE FUNCTION ").append(function).append("();\n");
+    }
+    List<Op> setBased = new ArrayList<>();
+    for (Op op : new Op[] {Op.INSERT, Op.DELETE}) {
+      if (c.operations().contains(op)) {
+        setBased.add(op);
+      }
+    }
+    if (setBased.isEmpty()) {
+      return sql.toString();
+    }
+    String regclass = literal(table) + "::regclass";
+    sql.append("DO ").append(BODY_TAG).append('\n');
+    sql.append("BEGIN\n");
+    sql.append("  -- Statement-level triggers fire only for the table a statement names: a partitioned table, a\n");
+    sql.append("  -- partition or an inheritance parent or child gets row-level triggers.\n");
+    sql.append("  IF EXISTS (SELECT FROM pg_inherits WHERE inhrelid = ")
+        .append(regclass)
+        .append(" OR inhparent = ")
+        .append(regclass)
+        .append(")\n");
+    sql.append("     OR EXISTS (SELECT FROM pg_class WHERE oid = ").append(regclass).append(" AND relkind = 'p') THEN\n");
+    for (Op op : setBased) {
+      sql.append("    CREATE TRIGGER ").append(quote(triggerName(c, op))).append(" AFTER ").append(op.name());
+      sql.append(" ON ").append(table).append('\n');
+      sql.append("    FOR EACH ROW EXECUTE FUNCTION ").append(function).append("();\n");
+    }
+    sql.append("  ELSE\n");
+    for (Op op : setBased) {
+      sql.append("    CREATE TRIGGER ").append(quote(triggerName(c, op))).append(" AFTER ").append(op.name());
+      sql.append(" ON ").append(table).append('\n');
+      sql.append("    REFERENCING ").append(op == Op.INSERT ? "NEW TABLE AS " + NEW_ROWS : "OLD TABLE AS " + OLD_ROWS);
+      sql.append(" FOR EACH STATEMENT EXECUTE FUNCTION ").append(function).append("();\n");
+    }
+    sql.append("  END IF;\n");
+    sql.append("END\n");
+    sql.append(BODY_TAG).append(";\n");
+    return sql.toString();
+  }
+
+  /**
    * The combined install script: the notification table (once) and every trigger channel, sorted by name.
    *
    * @param notificationTable core's notification table DDL with its {@code {{schema}}} placeholder
@@ -213,18 +290,74 @@ public final class DdlWriter {
   }
 
   /**
-   * Stored row + one identical wake-up per channel and transaction, sent only when a listener process is
+   * Stored rows + one identical wake-up per channel and transaction, sent only when a listener process is
    * idle (the doorbell protocol: see core's {@code io.pgpubsub.internal.Doorbell}); no wake-up at all with
    * pgNotify = false.
+   *
+   * <p>Called for each row of an UPDATE (old and new must be paired, and a transition table has no pairing: a
+   * join on the key would pair wrongly when a statement changes keys), and for each row of an INSERT or DELETE
+   * on a table in a partitioning or inheritance tree. Otherwise called once per INSERT or DELETE statement:
+   * one {@code INSERT ... SELECT} stores a notification per row of the transition table, with the same
+   * payload the row-level path builds, and the wake-up runs once per statement.
    */
   private String lockableBody(ChannelPlan c) {
+    String into = "  INSERT INTO " + options.schema() + ".pgpubsub_notification (channel, payload)\n";
     StringBuilder b = new StringBuilder();
     b.append("BEGIN\n");
-    b.append(filters(c));
-    b.append("  INSERT INTO ")
-        .append(options.schema())
-        .append(".pgpubsub_notification (channel, payload)\n");
-    b.append("  VALUES (").append(literal(c.name())).append(", ").append(payload(c, "  ")).append(");\n");
+    b.append("  IF TG_LEVEL = 'ROW' THEN\n");
+    b.append(indent(filters(c)));
+    b.append("  ").append(into);
+    b.append("    VALUES (")
+        .append(literal(c.name()))
+        .append(", ")
+        .append(payload(c, "    ", "to_jsonb(OLD)", "to_jsonb(NEW)"))
+        .append(");\n");
+    for (Op op : new Op[] {Op.INSERT, Op.DELETE}) {
+      if (!c.operations().contains(op)) {
+        continue;
+      }
+      String alias = op == Op.INSERT ? "n" : "o";
+      b.append("  ELSIF TG_OP = '").append(op.name()).append("' THEN\n");
+      b.append("  ").append(into);
+      b.append("    SELECT ")
+          .append(literal(c.name()))
+          .append(", ")
+          .append(
+              payload(
+                  c,
+                  "    ",
+                  op == Op.INSERT ? null : "to_jsonb(" + alias + ")",
+                  op == Op.INSERT ? "to_jsonb(" + alias + ")" : null))
+          .append('\n');
+      b.append("    FROM ").append(op == Op.INSERT ? NEW_ROWS : OLD_ROWS).append(' ').append(alias);
+      TableModel.Discriminator d = c.model().table().discriminator();
+      if (d != null) {
+        b.append("\n    WHERE ")
+            .append(alias)
+            .append('.')
+            .append(quote(d.column()))
+            .append("::text IS NOT DISTINCT FROM ")
+            .append(literal(d.value()));
+      }
+      b.append(";\n");
+      b.append("    IF NOT FOUND THEN\n");
+      b.append("      RETURN NULL; -- no row of this channel: nothing to wake anyone for\n");
+      b.append("    END IF;\n");
+    }
+    b.append("  END IF;\n");
+    b.append(wakeUp(c));
+    b.append("  RETURN NULL;\n");
+    b.append("END\n");
+    return b.toString();
+  }
+
+  private static String indent(String lines) {
+    return lines.isEmpty() ? lines : lines.replaceAll("(?m)^(?=.)", "  ");
+  }
+
+  /** The wake-up, once per row or statement that stored something. */
+  private String wakeUp(ChannelPlan c) {
+    StringBuilder b = new StringBuilder();
     if (c.model().pgNotify()) {
       String name = literal(SqlNames.notifyName(options.schema(), c.name()));
       int key = SqlNames.lockKey(options.schema(), c.name());
@@ -244,8 +377,6 @@ public final class DdlWriter {
     } else {
       b.append("  -- pgNotify = false: no pg_notify; listeners find this row when they poll\n");
     }
-    b.append("  RETURN NULL;\n");
-    b.append("END\n");
     return b.toString();
   }
 
@@ -310,6 +441,14 @@ public final class DdlWriter {
    * strict, so no CASE is needed.
    */
   private static String payload(ChannelPlan c, String indent) {
+    return payload(c, indent, "to_jsonb(OLD)", "to_jsonb(NEW)");
+  }
+
+  /**
+   * @param oldRow the old row as jsonb, or null where there is none (an INSERT statement)
+   * @param newRow the new row as jsonb, or null where there is none (a DELETE statement)
+   */
+  private static String payload(ChannelPlan c, String indent, String oldRow, String newRow) {
     TableModel t = c.model().table();
     String exclude = "";
     if (!c.excludeColumns().isEmpty()) {
@@ -322,8 +461,8 @@ public final class DdlWriter {
         + i + "'op', TG_OP,\n"
         + i + "'schema', " + (t.schema() == null ? "NULL" : literal(t.schema())) + ",\n"
         + i + "'table', " + literal(t.name()) + ",\n"
-        + i + "'old', to_jsonb(OLD)" + exclude + ",\n"
-        + i + "'new', to_jsonb(NEW)" + exclude + ",\n"
+        + i + "'old', " + (oldRow == null ? "NULL::jsonb" : oldRow + exclude) + ",\n"
+        + i + "'new', " + (newRow == null ? "NULL::jsonb" : newRow + exclude) + ",\n"
         + i + "'context', COALESCE(NULLIF(current_setting('pgpubsub.notification_context', true), '')::jsonb,"
         + " '{}'::jsonb),\n"
         + i + "'v', " + literal(c.mappingVersion()) + ")";
