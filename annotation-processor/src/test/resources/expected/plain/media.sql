@@ -27,7 +27,7 @@ END
 $pgpubsub$;
 CREATE OR REPLACE FUNCTION "public"."pgpubsub_notify_media"() RETURNS trigger
 LANGUAGE plpgsql AS $pgpubsub$
--- pgpubsub:f3d5fa2c (checked at boot: do not edit)
+-- pgpubsub:22561cf3 (checked at boot: do not edit)
 BEGIN
   IF TG_LEVEL = 'ROW' THEN
     IF TG_OP = 'UPDATE'
@@ -88,6 +88,7 @@ BEGIN
 END
 $pgpubsub$;
 DROP TRIGGER IF EXISTS "pgpubsub_media" ON "media";
+DROP TRIGGER IF EXISTS "pgpubsub_media:insert" ON "media";
 DROP TRIGGER IF EXISTS "pgpubsub_media:update" ON "media";
 DROP TRIGGER IF EXISTS "pgpubsub_media:delete" ON "media";
 CREATE TRIGGER "pgpubsub_media:update" AFTER UPDATE ON "media"
@@ -110,4 +111,4 @@ BEGIN
   END IF;
 END
 $pgpubsub$;
-COMMENT ON TRIGGER "pgpubsub_media" ON "media" IS 'pgpubsub:f3d5fa2c';
+COMMENT ON TRIGGER "pgpubsub_media" ON "media" IS 'pgpubsub:22561cf3';

@@ -4,7 +4,7 @@
 -- Idempotent. Needs the notification table public.pgpubsub_notification (see META-INF/pgpubsub.sql).
 CREATE OR REPLACE FUNCTION "public"."pgpubsub_notify_accounts"() RETURNS trigger
 LANGUAGE plpgsql AS $pgpubsub$
--- pgpubsub:fe2645f2 (checked at boot: do not edit)
+-- pgpubsub:d093eeb3 (checked at boot: do not edit)
 BEGIN
   IF TG_LEVEL = 'ROW' THEN
     INSERT INTO public.pgpubsub_notification (channel, payload)
@@ -60,6 +60,7 @@ BEGIN
 END
 $pgpubsub$;
 DROP TRIGGER IF EXISTS "pgpubsub_accounts" ON "billing"."accounts";
+DROP TRIGGER IF EXISTS "pgpubsub_accounts:insert" ON "billing"."accounts";
 DROP TRIGGER IF EXISTS "pgpubsub_accounts:update" ON "billing"."accounts";
 DROP TRIGGER IF EXISTS "pgpubsub_accounts:delete" ON "billing"."accounts";
 DO $pgpubsub$
@@ -80,4 +81,4 @@ BEGIN
   END IF;
 END
 $pgpubsub$;
-COMMENT ON TRIGGER "pgpubsub_accounts" ON "billing"."accounts" IS 'pgpubsub:fe2645f2';
+COMMENT ON TRIGGER "pgpubsub_accounts" ON "billing"."accounts" IS 'pgpubsub:d093eeb3';

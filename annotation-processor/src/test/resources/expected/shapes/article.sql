@@ -15,7 +15,7 @@ END
 $pgpubsub$;
 CREATE OR REPLACE FUNCTION "public"."pgpubsub_notify_article"() RETURNS trigger
 LANGUAGE plpgsql AS $pgpubsub$
--- pgpubsub:3189978a (checked at boot: do not edit)
+-- pgpubsub:ef658823 (checked at boot: do not edit)
 BEGIN
   IF TG_LEVEL = 'ROW' THEN
     IF TG_OP = 'UPDATE'
@@ -75,6 +75,7 @@ BEGIN
 END
 $pgpubsub$;
 DROP TRIGGER IF EXISTS "pgpubsub_article" ON "article";
+DROP TRIGGER IF EXISTS "pgpubsub_article:insert" ON "article";
 DROP TRIGGER IF EXISTS "pgpubsub_article:update" ON "article";
 DROP TRIGGER IF EXISTS "pgpubsub_article:delete" ON "article";
 CREATE TRIGGER "pgpubsub_article:update" AFTER UPDATE ON "article"
@@ -97,4 +98,4 @@ BEGIN
   END IF;
 END
 $pgpubsub$;
-COMMENT ON TRIGGER "pgpubsub_article" ON "article" IS 'pgpubsub:3189978a';
+COMMENT ON TRIGGER "pgpubsub_article" ON "article" IS 'pgpubsub:ef658823';

@@ -4,7 +4,7 @@
 -- Idempotent. Needs the notification table public.pgpubsub_notification (see META-INF/pgpubsub.sql).
 CREATE OR REPLACE FUNCTION "public"."pgpubsub_notify_card_payments"() RETURNS trigger
 LANGUAGE plpgsql AS $pgpubsub$
--- pgpubsub:e5dc5a4a (checked at boot: do not edit)
+-- pgpubsub:a2ae0df4 (checked at boot: do not edit)
 BEGIN
   IF TG_LEVEL = 'ROW' THEN
     INSERT INTO public.pgpubsub_notification (channel, payload)
@@ -46,6 +46,7 @@ BEGIN
 END
 $pgpubsub$;
 DROP TRIGGER IF EXISTS "pgpubsub_card_payments" ON "card_payment";
+DROP TRIGGER IF EXISTS "pgpubsub_card_payments:insert" ON "card_payment";
 DROP TRIGGER IF EXISTS "pgpubsub_card_payments:update" ON "card_payment";
 DROP TRIGGER IF EXISTS "pgpubsub_card_payments:delete" ON "card_payment";
 CREATE TRIGGER "pgpubsub_card_payments:update" AFTER UPDATE ON "card_payment"
@@ -64,4 +65,4 @@ BEGIN
   END IF;
 END
 $pgpubsub$;
-COMMENT ON TRIGGER "pgpubsub_card_payments" ON "card_payment" IS 'pgpubsub:e5dc5a4a';
+COMMENT ON TRIGGER "pgpubsub_card_payments" ON "card_payment" IS 'pgpubsub:a2ae0df4';

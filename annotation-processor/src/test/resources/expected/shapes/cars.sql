@@ -4,7 +4,7 @@
 -- Idempotent. Needs the notification table public.pgpubsub_notification (see META-INF/pgpubsub.sql).
 CREATE OR REPLACE FUNCTION "public"."pgpubsub_notify_cars"() RETURNS trigger
 LANGUAGE plpgsql AS $pgpubsub$
--- pgpubsub:5052e154 (checked at boot: do not edit)
+-- pgpubsub:3f4d77f8 (checked at boot: do not edit)
 BEGIN
   IF TG_LEVEL = 'ROW' THEN
     IF (CASE WHEN TG_OP = 'DELETE' THEN OLD."kind" ELSE NEW."kind" END)::text IS DISTINCT FROM 'car' THEN
@@ -50,6 +50,7 @@ BEGIN
 END
 $pgpubsub$;
 DROP TRIGGER IF EXISTS "pgpubsub_cars" ON "vehicle";
+DROP TRIGGER IF EXISTS "pgpubsub_cars:insert" ON "vehicle";
 DROP TRIGGER IF EXISTS "pgpubsub_cars:update" ON "vehicle";
 DROP TRIGGER IF EXISTS "pgpubsub_cars:delete" ON "vehicle";
 CREATE TRIGGER "pgpubsub_cars:update" AFTER UPDATE ON "vehicle"
@@ -68,4 +69,4 @@ BEGIN
   END IF;
 END
 $pgpubsub$;
-COMMENT ON TRIGGER "pgpubsub_cars" ON "vehicle" IS 'pgpubsub:5052e154';
+COMMENT ON TRIGGER "pgpubsub_cars" ON "vehicle" IS 'pgpubsub:3f4d77f8';

@@ -21,7 +21,7 @@ END
 $pgpubsub$;
 CREATE OR REPLACE FUNCTION "public"."pgpubsub_notify_customer"() RETURNS trigger
 LANGUAGE plpgsql AS $pgpubsub$
--- pgpubsub:0a2164a0 (checked at boot: do not edit)
+-- pgpubsub:4e678fba (checked at boot: do not edit)
 BEGIN
   IF TG_LEVEL = 'ROW' THEN
     INSERT INTO public.pgpubsub_notification (channel, payload)
@@ -77,6 +77,7 @@ BEGIN
 END
 $pgpubsub$;
 DROP TRIGGER IF EXISTS "pgpubsub_customer" ON "customer";
+DROP TRIGGER IF EXISTS "pgpubsub_customer:insert" ON "customer";
 DROP TRIGGER IF EXISTS "pgpubsub_customer:update" ON "customer";
 DROP TRIGGER IF EXISTS "pgpubsub_customer:delete" ON "customer";
 CREATE TRIGGER "pgpubsub_customer:update" AFTER UPDATE ON "customer"
@@ -99,4 +100,4 @@ BEGIN
   END IF;
 END
 $pgpubsub$;
-COMMENT ON TRIGGER "pgpubsub_customer" ON "customer" IS 'pgpubsub:0a2164a0';
+COMMENT ON TRIGGER "pgpubsub_customer" ON "customer" IS 'pgpubsub:4e678fba';

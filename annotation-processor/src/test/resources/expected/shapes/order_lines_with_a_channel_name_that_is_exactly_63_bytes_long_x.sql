@@ -4,7 +4,7 @@
 -- Idempotent. Needs the notification table public.pgpubsub_notification (see META-INF/pgpubsub.sql).
 CREATE OR REPLACE FUNCTION "public"."pgpubsub_notify_order_lines_with_a_channel_name_that_i_a41c858f"() RETURNS trigger
 LANGUAGE plpgsql AS $pgpubsub$
--- pgpubsub:e4f8fe5c (checked at boot: do not edit)
+-- pgpubsub:0b075163 (checked at boot: do not edit)
 BEGIN
   IF TG_LEVEL = 'ROW' THEN
     INSERT INTO public.pgpubsub_notification (channel, payload)
@@ -60,6 +60,7 @@ BEGIN
 END
 $pgpubsub$;
 DROP TRIGGER IF EXISTS "pgpubsub_order_lines_with_a_channel_name_that_is_exact_7445dd14" ON "order_line";
+DROP TRIGGER IF EXISTS "pgpubsub_order_lines_with_a_channel_name_that_is_exact_3e9b6b41" ON "order_line";
 DROP TRIGGER IF EXISTS "pgpubsub_order_lines_with_a_channel_name_that_is_exact_de50b10e" ON "order_line";
 DROP TRIGGER IF EXISTS "pgpubsub_order_lines_with_a_channel_name_that_is_exact_9815f412" ON "order_line";
 CREATE TRIGGER "pgpubsub_order_lines_with_a_channel_name_that_is_exact_de50b10e" AFTER UPDATE ON "order_line"
@@ -82,4 +83,4 @@ BEGIN
   END IF;
 END
 $pgpubsub$;
-COMMENT ON TRIGGER "pgpubsub_order_lines_with_a_channel_name_that_is_exact_7445dd14" ON "order_line" IS 'pgpubsub:e4f8fe5c';
+COMMENT ON TRIGGER "pgpubsub_order_lines_with_a_channel_name_that_is_exact_7445dd14" ON "order_line" IS 'pgpubsub:0b075163';

@@ -4,7 +4,7 @@
 -- Idempotent. Needs the notification table public.pgpubsub_notification (see META-INF/pgpubsub.sql).
 CREATE OR REPLACE FUNCTION "public"."pgpubsub_notify_payment"() RETURNS trigger
 LANGUAGE plpgsql AS $pgpubsub$
--- pgpubsub:cf9da4c3 (checked at boot: do not edit)
+-- pgpubsub:2b1ebe6e (checked at boot: do not edit)
 BEGIN
   IF TG_LEVEL = 'ROW' THEN
     INSERT INTO public.pgpubsub_notification (channel, payload)
@@ -60,6 +60,7 @@ BEGIN
 END
 $pgpubsub$;
 DROP TRIGGER IF EXISTS "pgpubsub_payment" ON "payment";
+DROP TRIGGER IF EXISTS "pgpubsub_payment:insert" ON "payment";
 DROP TRIGGER IF EXISTS "pgpubsub_payment:update" ON "payment";
 DROP TRIGGER IF EXISTS "pgpubsub_payment:delete" ON "payment";
 CREATE TRIGGER "pgpubsub_payment:update" AFTER UPDATE ON "payment"
@@ -82,4 +83,4 @@ BEGIN
   END IF;
 END
 $pgpubsub$;
-COMMENT ON TRIGGER "pgpubsub_payment" ON "payment" IS 'pgpubsub:cf9da4c3';
+COMMENT ON TRIGGER "pgpubsub_payment" ON "payment" IS 'pgpubsub:2b1ebe6e';

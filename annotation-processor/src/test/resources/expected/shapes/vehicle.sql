@@ -4,7 +4,7 @@
 -- Idempotent. Needs the notification table public.pgpubsub_notification (see META-INF/pgpubsub.sql).
 CREATE OR REPLACE FUNCTION "public"."pgpubsub_notify_vehicle"() RETURNS trigger
 LANGUAGE plpgsql AS $pgpubsub$
--- pgpubsub:5ddd2671 (checked at boot: do not edit)
+-- pgpubsub:18374d80 (checked at boot: do not edit)
 BEGIN
   IF TG_LEVEL = 'ROW' THEN
     INSERT INTO public.pgpubsub_notification (channel, payload)
@@ -60,6 +60,7 @@ BEGIN
 END
 $pgpubsub$;
 DROP TRIGGER IF EXISTS "pgpubsub_vehicle" ON "vehicle";
+DROP TRIGGER IF EXISTS "pgpubsub_vehicle:insert" ON "vehicle";
 DROP TRIGGER IF EXISTS "pgpubsub_vehicle:update" ON "vehicle";
 DROP TRIGGER IF EXISTS "pgpubsub_vehicle:delete" ON "vehicle";
 CREATE TRIGGER "pgpubsub_vehicle:update" AFTER UPDATE ON "vehicle"
@@ -82,4 +83,4 @@ BEGIN
   END IF;
 END
 $pgpubsub$;
-COMMENT ON TRIGGER "pgpubsub_vehicle" ON "vehicle" IS 'pgpubsub:5ddd2671';
+COMMENT ON TRIGGER "pgpubsub_vehicle" ON "vehicle" IS 'pgpubsub:18374d80';

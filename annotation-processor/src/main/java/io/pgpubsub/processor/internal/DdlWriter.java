@@ -172,18 +172,29 @@ public final class DdlWriter {
   }
 
   /**
-   * The trigger of {@code op}: the channel's own name for INSERT (the name every version used), the name with
-   * {@code :update} or {@code :delete} for the others. Channel names hold no {@code ':'}, so these names never
-   * meet another channel's.
+   * The trigger of {@code op}: the channel's trigger name ({@code pgpubsub_<channel>}, the name every version
+   * used, and the one the registry names) for its first operation in INSERT, UPDATE, DELETE order; that name
+   * with {@code :update} or {@code :delete} for the others. Channel names hold no {@code ':'}, so these names
+   * never meet another channel's.
    */
   static String triggerName(ChannelPlan c, Op op) {
-    return op == Op.INSERT ? c.triggerName() : SqlNames.limit(c.triggerName() + ":" + op.name().toLowerCase(Locale.ROOT));
+    for (Op first : Op.values()) {
+      if (c.operations().contains(first)) {
+        return op == first ? c.triggerName() : suffixed(c, op);
+      }
+    }
+    return c.triggerName();
   }
 
-  /** Drops every trigger a version of this channel may have left on the table. */
+  private static String suffixed(ChannelPlan c, Op op) {
+    return SqlNames.limit(c.triggerName() + ":" + op.name().toLowerCase(Locale.ROOT));
+  }
+
+  /** Drops every trigger a version of this channel may have left on the table, whatever its operations were. */
   private static void dropTriggers(StringBuilder sql, ChannelPlan c, String table) {
+    sql.append("DROP TRIGGER IF EXISTS ").append(quote(c.triggerName())).append(" ON ").append(table).append(";\n");
     for (Op op : Op.values()) {
-      sql.append("DROP TRIGGER IF EXISTS ").append(quote(triggerName(c, op))).append(" ON ").append(table).append(";\n");
+      sql.append("DROP TRIGGER IF EXISTS ").append(quote(suffixed(c, op))).append(" ON ").append(table).append(";\n");
     }
   }
 
