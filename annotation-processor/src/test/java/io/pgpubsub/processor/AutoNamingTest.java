@@ -78,7 +78,10 @@ class AutoNamingTest {
 
     // compiled without Spring Boot on the class path (or with naming=verbatim): the script stops at its guard
     String verbatim = Fixtures.generated(compile(List.of(), Map.of()), DDL);
-    db.execute("DROP TRIGGER pgpubsub_invoice ON invoice");
+    // a channel has one trigger per operation (statement-level INSERT/DELETE, row-level UPDATE): drop them all
+    db.execute(
+        "DO $$ DECLARE t text; BEGIN FOR t IN SELECT tgname FROM pg_trigger WHERE tgrelid = 'invoice'::regclass"
+            + " AND NOT tgisinternal LOOP EXECUTE format('DROP TRIGGER %I ON invoice', t); END LOOP; END $$");
     try (Connection c = db.connect();
         Statement s = c.createStatement()) {
       assertThatThrownBy(() -> s.execute(verbatim))

@@ -34,6 +34,8 @@ public class PgPubSubProperties {
 
   private final Health health = new Health();
 
+  private final Dashboard dashboard = new Dashboard();
+
   public String getSchema() {
     return schema;
   }
@@ -60,6 +62,10 @@ public class PgPubSubProperties {
 
   public Health getHealth() {
     return health;
+  }
+
+  public Dashboard getDashboard() {
+    return dashboard;
   }
 
   /** The listener that runs the application's callbacks. */
@@ -342,6 +348,54 @@ public class PgPubSubProperties {
 
     public void setDownOnDeadLetters(boolean downOnDeadLetters) {
       this.downOnDeadLetters = downOnDeadLetters;
+    }
+  }
+
+  /** The operations dashboard (needs the pgpubsub-dashboard dependency and a servlet web application). */
+  public static class Dashboard {
+
+    /** Mount the operations dashboard (off by default: the page shows notification payloads). */
+    private boolean enabled = false;
+
+    /** Path the dashboard is mounted under; the page is at this path with a trailing slash. */
+    private String path = "/pgpubsub";
+
+    /** Token that unlocks retry and purge on the page; without one the dashboard is read-only. */
+    private String token;
+
+    /** Refuse retry and purge even with the token. */
+    private boolean readOnly = false;
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    public String getPath() {
+      return path;
+    }
+
+    public void setPath(String path) {
+      this.path = path;
+    }
+
+    public String getToken() {
+      return token;
+    }
+
+    public void setToken(String token) {
+      this.token = token;
+    }
+
+    public boolean isReadOnly() {
+      return readOnly;
+    }
+
+    public void setReadOnly(boolean readOnly) {
+      this.readOnly = readOnly;
     }
   }
 }

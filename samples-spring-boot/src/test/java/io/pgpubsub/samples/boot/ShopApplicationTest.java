@@ -96,6 +96,20 @@ class ShopApplicationTest {
   }
 
   @Test
+  void theDashboardIsMountedUnderItsPathAndReadOnlyWithoutAToken() {
+    String page = http().get().uri("/pgpubsub/").retrieve().body(String.class);
+    assertThat(page).contains("<html").contains("assets/app.js");
+    Map<String, Object> overview = http().get().uri("/pgpubsub/api/overview").retrieve().body(JSON);
+    assertThat(overview).containsEntry("readOnly", true);
+    assertThat((List<?>) overview.get("channels"))
+        .anySatisfy(c -> assertThat(((Map<?, ?>) c).get("channel")).isEqualTo("orders"));
+    int purge =
+        http().post().uri("/pgpubsub/api/dead/purge").body(Map.of("all", true))
+            .exchange((request, response) -> response.getStatusCode().value());
+    assertThat(purge).as("writes without pgpubsub.dashboard.token").isEqualTo(403);
+  }
+
+  @Test
   void aRepositorySaveRunsTheCallbackBeanWhoseWorkCommitsWithTheRemoval() throws Exception {
     long id = place("ACME", "129.90", "alice");
 
