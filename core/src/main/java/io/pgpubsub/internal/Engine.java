@@ -523,7 +523,7 @@ public final class Engine {
         config.callbackTimeout());
     Worker replacement = newWorker(w.index);
     workers.set(workers.indexOf(w), replacement);
-    giveUp(w, row, error);
+    giveUp(w, row, error, false);
     if (!stopping) {
       replacement.thread.start();
     }
@@ -535,7 +535,7 @@ public final class Engine {
    * transaction of its own (queued before the row is released, so other listeners' claims skip it), aborts the
    * worker's connection and interrupts its thread, and counts the attempt if nobody changed the row meanwhile.
    */
-  void giveUp(Worker w, ClaimedRow row, Throwable error) {
+  void giveUp(Worker w, ClaimedRow row, Throwable error, boolean stopping) {
     w.markAbandoned(); // first: when its connection dies, the worker must not record or retry anything itself
     int pid = w.backendPid();
     Connection c = null;
@@ -574,7 +574,7 @@ public final class Engine {
         c.commit();
         return; // processed or recorded elsewhere meanwhile
       }
-      Runnable after = w.recordFailure(c, fresh, error);
+      Runnable after = stopping ? w.recordStopped(c, fresh, error) : w.recordFailure(c, fresh, error);
       c.commit();
       after.run();
     } catch (SQLException | RuntimeException e) {
@@ -681,7 +681,7 @@ public final class Engine {
                       + w.thread.getName()
                       + " interrupted. Where the thread was:");
           error.setStackTrace(w.thread.getStackTrace());
-          giveUp(w, r.row(), error);
+          giveUp(w, r.row(), error, true);
         } else {
           w.abandon();
         }

@@ -505,7 +505,7 @@ final class Worker implements Runnable {
    * the retry delay, or dead. Returns the logging and metrics to run once the transaction committed.
    */
   private Runnable putBack(Connection c, ClaimedRow row, Throwable t) throws SQLException {
-    return record(c, row, t, true);
+    return record(c, row, t, true, false);
   }
 
   /**
@@ -513,11 +513,22 @@ final class Worker implements Runnable {
    * logging and metrics to run once that transaction committed.
    */
   Runnable recordFailure(Connection c, ClaimedRow row, Throwable t) throws SQLException {
-    return record(c, row, t, false);
+    return record(c, row, t, false, false);
+  }
+
+  /**
+   * Records the attempt of a notification whose callbacks a stopping listener cut off. The attempt counts (a
+   * callback that never finishes ends dead after max attempts), but the row is ready again at once: the retry
+   * delay is known only to this stopping process, and another process that polls rarely must not wait for its
+   * poll. The stop's last wake-up tells the others to look.
+   */
+  Runnable recordStopped(Connection c, ClaimedRow row, Throwable t) throws SQLException {
+    return record(c, row, t, false, true);
   }
 
   /** @param putBack the row is deleted in this transaction (a claim): insert it again, rather than update it */
-  private Runnable record(Connection c, ClaimedRow row, Throwable t, boolean putBack) throws SQLException {
+  private Runnable record(Connection c, ClaimedRow row, Throwable t, boolean putBack, boolean readyNow)
+      throws SQLException {
     int attempt = row.attempts() + 1;
     DecodeException decode = DecodeFailure.find(t);
     Throwable reported = decode != null ? decode : t;
@@ -526,7 +537,7 @@ final class Worker implements Runnable {
         ? engine.dispatcher.channel(row.channel()).metrics
         : Metrics.NO_OP_CHANNEL;
     boolean dead = decode != null || retry.exhaustedAfter(attempt);
-    long delay = dead ? 0 : retry.delayMillisAfter(attempt);
+    long delay = dead || readyNow ? 0 : retry.delayMillisAfter(attempt);
     if (putBack) {
       try (PreparedStatement ps = c.prepareStatement(dead ? engine.sql.restoreDead : engine.sql.restoreRetry)) {
         ps.setLong(1, row.id());
