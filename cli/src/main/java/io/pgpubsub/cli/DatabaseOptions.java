@@ -4,6 +4,8 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Properties;
+import javax.sql.DataSource;
+import org.postgresql.ds.PGSimpleDataSource;
 import picocli.CommandLine.Option;
 
 /** Connection options shared by every command. */
@@ -57,5 +59,24 @@ final class DatabaseOptions {
     } catch (SQLException e) {
       throw CliException.fromConnect(jdbcUrl, e);
     }
+  }
+
+  /**
+   * A DataSource for the core's readers (DeadLetters, ChannelStatusReader), after checking, on one connection,
+   * that the database answers and the notification table is installed (each with its one clear line).
+   */
+  DataSource installedDataSource() throws SQLException {
+    try (Connection c = connect()) {
+      Checks.requireInstalled(c, schema);
+    }
+    PGSimpleDataSource ds = new PGSimpleDataSource();
+    ds.setUrl(jdbcUrl);
+    if (user != null && !user.isBlank()) {
+      ds.setUser(user);
+    }
+    if (password != null) {
+      ds.setPassword(password);
+    }
+    return ds;
   }
 }

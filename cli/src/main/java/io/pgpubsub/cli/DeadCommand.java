@@ -7,7 +7,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.postgresql.ds.PGSimpleDataSource;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,18 +41,7 @@ final class DeadCommand implements Runnable {
   }
 
   static DeadLetters deadLetters(DatabaseOptions db) throws SQLException {
-    try (Connection c = db.connect()) { // fails with one clear line when the database is unreachable
-      Checks.requireInstalled(c, db.schema);
-    }
-    PGSimpleDataSource ds = new PGSimpleDataSource();
-    ds.setUrl(db.jdbcUrl);
-    if (db.user != null && !db.user.isBlank()) {
-      ds.setUser(db.user);
-    }
-    if (db.password != null) {
-      ds.setPassword(db.password);
-    }
-    return DeadLetters.of(ds, db.schema);
+    return DeadLetters.of(db.installedDataSource(), db.schema);
   }
 
   @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists dead notifications, oldest first, with their last error.")
