@@ -128,7 +128,7 @@ final class BenchDatabase implements AutoCloseable {
    * An idle listener process holds the channel's "idle" lock in shared mode (core's Doorbell.IDLE): writers
    * NOTIFY. (With no listener running, or all of them draining, nobody holds it and writers skip the NOTIFY.)
    */
-  private static String[] idleLocks() {
+  static String[] idleLocks() {
     return new String[] {
       "SELECT pg_advisory_lock_shared(" + ChannelNames.IDLE_LOCK + ", " + ChannelNames.lockKey("public", BenchEvent.CHANNEL) + ")"
     };

@@ -25,7 +25,8 @@ import org.postgresql.PGNotification;
  * connection wakes {@code workers} threads; each claims and removes a batch in one statement ({@code DELETE
  * ... WHERE id = ANY(ARRAY(SELECT ... ORDER BY id LIMIT n FOR UPDATE SKIP LOCKED)) RETURNING payload}),
  * parses every payload into the entity (Jackson, one streaming pass; the old row, the context and the rest
- * are skipped), calls the same callback, and commits. A 1 s poll covers missed wake-ups, as in the library. No retries, no dead letters, no metrics.
+ * are skipped), calls the same callback, and commits. A 1 s poll covers missed wake-ups, as in the library. No retries, no dead letters, no metrics; it holds the
+ * channel's "idle" lock for as long as it runs, so writers always send their NOTIFY.
  */
 final class JdbcBaseline implements Consumer {
 
@@ -77,6 +78,12 @@ final class JdbcBaseline implements Consumer {
     connections.add(listen);
     try (Statement s = listen.createStatement()) {
       s.execute("LISTEN \"" + BenchEvent.CHANNEL + "\"");
+      // The generated trigger skips its NOTIFY unless a listener holds the channel's "idle" lock. The baseline
+      // takes no part in that protocol: it holds "idle" for as long as it runs, so every writer NOTIFYs, as
+      // a trigger without the protocol would (without this it would only ever wake up by its 1 s poll).
+      for (String idle : BenchDatabase.idleLocks()) {
+        s.execute(idle);
+      }
     }
     threads.add(new Thread(() -> listen(listen), "baseline-listener"));
     for (int i = 0; i < workers; i++) {

@@ -46,27 +46,40 @@ public final class Sql {
    */
   public final String claimDelete;
   /**
-   * Run just before {@link #claimDelete}, in its transaction: turns sorting and bitmap scans off for the claim
-   * (transaction-local settings) and returns the values they had, for {@link #UNPIN_CLAIM_PLAN}. The claim's
+   * {@link #PIN_CLAIM_PLAN}, {@link #claimDelete} and {@link #UNPIN_CLAIM_PLAN} as one statement list, which
+   * pgjdbc sends in one round trip (one Sync): the claim's second result is the claimed rows. Three round
+   * trips per batch were measured as the largest wait of a worker on a busy 2-core machine, where each
+   * round trip waits for the backend and then the worker thread to be scheduled again. Parameters: those of
+   * {@link #claimDelete}.
+   */
+  public final String claimBatch;
+  /**
+   * The first statement of {@link #claimBatch}: turns sorting and bitmap scans off for the claim
+   * (transaction-local settings) and keeps the values they had in two placeholder settings, {@code
+   * pgpubsub.enable_sort} and {@code pgpubsub.enable_bitmapscan}, for {@link #UNPIN_CLAIM_PLAN}. The claim's
    * shape alone does not pin its plan: with statistics taken while the table was empty, PostgreSQL 15 was seen
    * to choose a bitmap scan of every ready row of the channel and a sort, on every claim, which makes a
    * listener slower the further it falls behind. With both off, the only plan left that needs neither is the
-   * ordered range scan of the {@code (channel, id)} index, which stops after n rows.
+   * ordered range scan of the {@code (channel, id)} index, which stops after n rows. (The values are read in a
+   * materialized CTE, so they are read before they are changed whatever order the target list runs in.)
    */
   public static final String PIN_CLAIM_PLAN =
       "WITH before AS MATERIALIZED (SELECT current_setting('enable_sort') AS sort,"
           + " current_setting('enable_bitmapscan') AS bitmap)"
-          + " SELECT sort, bitmap, set_config('enable_sort', 'off', true), set_config('enable_bitmapscan', 'off', true)"
+          + " SELECT set_config('pgpubsub.enable_sort', sort, true),"
+          + " set_config('pgpubsub.enable_bitmapscan', bitmap, true),"
+          + " set_config('enable_sort', 'off', true), set_config('enable_bitmapscan', 'off', true)"
           + " FROM before";
   /**
-   * Run right after the claim, in the same round trip: gives the callbacks' statements the planner settings the
-   * session had, and sets the savepoint {@link #ROLLBACK_BATCH} returns to when a callback fails. Rolling back
+   * The last statements of {@link #claimBatch}: give the callbacks' statements the planner settings the
+   * session had, and set the savepoint {@link #ROLLBACK_BATCH} returns to when a callback fails. Rolling back
    * to it undoes the callbacks' work but keeps the claim: the batch's rows stay deleted in this transaction and
    * locked by it, so no other worker can run a failed notification again (or before its next attempt is due)
    * while its failure is being recorded.
    */
   public static final String UNPIN_CLAIM_PLAN =
-      "SELECT set_config('enable_sort', ?, true), set_config('enable_bitmapscan', ?, true);"
+      "SELECT set_config('enable_sort', current_setting('pgpubsub.enable_sort'), true),"
+          + " set_config('enable_bitmapscan', current_setting('pgpubsub.enable_bitmapscan'), true);"
           + " SAVEPOINT pgpubsub_batch";
   /** Undoes the callbacks' work of a failed batch, keeping its claim (see {@link #UNPIN_CLAIM_PLAN}). */
   public static final String ROLLBACK_BATCH = "ROLLBACK TO SAVEPOINT pgpubsub_batch";
@@ -110,6 +123,7 @@ public final class Sql {
     broadcastTable = schema + ".pgpubsub_broadcast";
     claimDelete =
         "DELETE FROM " + table + " WHERE id = ANY(ARRAY(" + ready(table, filter) + ")) RETURNING " + COLUMNS;
+    claimBatch = PIN_CLAIM_PLAN + "; " + claimDelete + "; " + UNPIN_CLAIM_PLAN;
     lockIds =
         "SELECT "
             + COLUMNS

@@ -180,9 +180,7 @@ final class Worker implements Runnable {
         }
         c.setAutoCommit(false);
         Array[] rotations = rotations(c, engine.config.channelNames());
-        try (PreparedStatement claim = c.prepareStatement(engine.sql.claimDelete);
-            PreparedStatement pin = c.prepareStatement(Sql.PIN_CLAIM_PLAN);
-            PreparedStatement unpin = c.prepareStatement(Sql.UNPIN_CLAIM_PLAN);
+        try (PreparedStatement claim = c.prepareStatement(engine.sql.claimBatch);
             Statement rollbackBatch = c.createStatement()) {
           while (!engine.stopping() && !abandoned) {
             int p = 1;
@@ -196,7 +194,7 @@ final class Worker implements Runnable {
             long ticket = engine.batchStarted();
             int n;
             try {
-              n = claimBatch(c, claim, pin, unpin, rollbackBatch);
+              n = claimBatch(c, claim, rollbackBatch);
             } finally {
               engine.batchFinished(ticket);
             }
@@ -260,31 +258,24 @@ final class Worker implements Runnable {
   }
 
   /** @return how many rows were claimed */
-  private int claimBatch(
-      Connection c, PreparedStatement claim, PreparedStatement pin, PreparedStatement unpin, Statement rollbackBatch)
-      throws SQLException {
+  private int claimBatch(Connection c, PreparedStatement claim, Statement rollbackBatch) throws SQLException {
     rows.clear();
     lastClaimNanos = System.nanoTime();
-    String sortBefore;
-    String bitmapBefore;
-    try (ResultSet rs = pin.executeQuery()) {
-      rs.next();
-      sortBefore = rs.getString(1);
-      bitmapBefore = rs.getString(2);
+    // one round trip: pin the plan; claim; unpin; SAVEPOINT (Sql#claimBatch). The claim is the second result.
+    claim.execute();
+    if (!claim.getMoreResults()) {
+      throw new IllegalStateException("the claim statement list returned no claimed rows");
     }
-    try (ResultSet rs = claim.executeQuery()) {
+    try (ResultSet rs = claim.getResultSet()) {
       while (rs.next()) {
         rows.add(read(rs));
       }
     }
     int n = rows.size();
     if (n == 0) {
-      c.commit(); // also ends the transaction-local planner settings
+      c.commit(); // ends the transaction (and its savepoint) at once
       return 0;
     }
-    unpin.setString(1, sortBefore);
-    unpin.setString(2, bitmapBefore);
-    unpin.execute(); // the callbacks' own queries are planned as the session would plan them; SAVEPOINT
     rows.sort(BY_ID); // RETURNING order is not guaranteed: oldest first
     ClaimedRow failed = null; // the row whose callbacks run; null once all ran (then the commit failed)
     try {
