@@ -4,11 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgpubsub.Listener;
-import io.pgpubsub.Operation;
 import io.pgpubsub.internal.ChannelNames;
-import io.pgpubsub.spi.ChannelDefinition;
-import io.pgpubsub.spi.ListenerDefinition;
-import io.pgpubsub.spi.ListenerKind;
 import io.pgpubsub.testing.PostgresExtension.PostgresTest;
 import io.pgpubsub.testing.TestDatabase;
 import java.sql.Connection;
@@ -19,8 +15,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -53,16 +47,7 @@ class WakeUpProtocolTest {
   @BeforeAll
   void install() throws Exception {
     for (String schema : List.of("s1", "s2", "s3")) {
-      String script =
-          Fixtures.generated(Fixtures.compileOk("good/plain", Map.of("pgpubsub.schema", schema)), "META-INF/pgpubsub.sql");
-      try (Connection c = db.connect();
-          Statement s = c.createStatement()) {
-        s.execute("CREATE SCHEMA " + schema);
-        s.execute("SET search_path TO " + schema); // the trigger goes on this schema's media table
-        s.execute(
-            "CREATE TABLE media (id bigint PRIMARY KEY, title text, status_code text, content text, createdat timestamptz)");
-        s.execute(script);
-      }
+      MediaInstallation.install(db, schema);
     }
   }
 
@@ -234,50 +219,23 @@ class WakeUpProtocolTest {
   }
 
   private Listener.Builder listener(String schema, Recorder recorder) {
-    ListenerDefinition onSave =
-        new ListenerDefinition(
-            "WakeUpProtocolTest#on(Media)",
-            ListenerKind.POST_SAVE,
-            WakeUpProtocolTest.class,
-            true,
-            (target, inv) -> recorder.on(inv.newValue(ObjectNode.class)));
-    ChannelDefinition media =
-        new ChannelDefinition(
-            "media",
-            ObjectNode.class,
-            true,
-            true,
-            true,
-            null,
-            "media",
-            Set.of(Operation.INSERT, Operation.UPDATE, Operation.DELETE),
-            "test",
-            null,
-            List.of(onSave));
-    return Listener.builder()
-        .name("wake-" + schema)
-        .jdbcUrl(db.jdbcUrl())
-        .user(db.user())
-        .password(db.password())
-        .schema(schema)
-        .channelDefinitions(List.of(media))
-        .workers(1)
-        .pollInterval(Duration.ofHours(1))
-        .reconnectDelay(Duration.ofMillis(50), Duration.ofMillis(500));
+    return MediaInstallation.listener(db, schema, "wake-" + schema, recorder::on);
   }
 
   private static void insert(Connection c, String schema, long id, String title) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + schema + ".media (id, title) VALUES (?, ?)")) {
-      ps.setLong(1, id);
-      ps.setString(2, title);
-      ps.executeUpdate();
-    }
+    MediaInstallation.insert(c, schema, id, title);
   }
 
+  /**
+   * LISTENs to {@code names} ("schema:channel", the names the triggers notify on) and to each bare channel name
+   * too: a NOTIFY under a name not scoped by schema (as triggers sent before wake-ups were scoped) is then seen,
+   * so "no NOTIFY" means none under any name.
+   */
   private static void listen(Connection c, String... names) throws SQLException {
     try (Statement s = c.createStatement()) {
       for (String n : names) {
         s.execute("LISTEN \"" + n + "\"");
+        s.execute("LISTEN \"" + n.substring(n.indexOf(':') + 1) + "\"");
       }
       s.execute("LISTEN marker");
     }
@@ -323,25 +281,7 @@ class WakeUpProtocolTest {
 
   /** The listener of {@code schema} is idle: its doorbell connection holds IDLE. */
   private void awaitAsleep(String schema) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    try (Connection c = db.connect();
-        PreparedStatement ps =
-            c.prepareStatement(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = ?::oid"
-                    + " AND objid = ?::oid")) {
-      ps.setLong(1, ChannelNames.IDLE_LOCK & 0xffffffffL);
-      ps.setLong(2, ChannelNames.lockKey(schema, "media") & 0xffffffffL);
-      while (true) {
-        try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          if (rs.getLong(1) > 0) {
-            return;
-          }
-        }
-        assertThat(System.nanoTime()).as("the listener idle").isLessThan(deadline);
-        Thread.sleep(5);
-      }
-    }
+    MediaInstallation.awaitIdle(db, schema);
   }
 
   private long count(String sql) throws SQLException {
