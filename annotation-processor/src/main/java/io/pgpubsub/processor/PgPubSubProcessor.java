@@ -52,6 +52,16 @@ import javax.tools.StandardLocation;
  * registry source and its {@code META-INF/services} entry. Not at {@code processingOver()}: a source created
  * in the last round draws a javac warning in every user's build, and the registry is a source. Options: see
  * {@link Options}.
+ *
+ * <p>Partial recompiles: an IDE (IntelliJ, Eclipse) or an incremental build recompiles only the changed
+ * sources, with the previous class output on the class path and as the class output. The processor then sees
+ * only those sources, so it also writes an index of the types the registry was made from
+ * ({@value #INDEX}) and reads the previous one back from the class output on the next run. An indexed type
+ * that is not compiled from source this time is scanned again from its class file, where its annotations
+ * are visible ({@code @TriggerChannel} and {@code @Channel} have RUNTIME retention, the listener annotations
+ * CLASS, the Jakarta Persistence annotations RUNTIME) along with its fields and methods, so its DDL and
+ * registry entry are re-derived exactly as a full build derives them, rather than copied from an older
+ * output. An indexed type that no longer exists, or no longer carries a pgpubsub annotation, drops out.
  */
 public final class PgPubSubProcessor extends AbstractProcessor {
 
@@ -65,6 +75,21 @@ public final class PgPubSubProcessor extends AbstractProcessor {
   /** Listener methods whose parameter types do not resolve yet: owner type name -> method keys. */
   private final Map<String, Set<String>> deferred = new TreeMap<>();
   private boolean written;
+
+  /**
+   * The types the last registry of this class output was made from, one per line ({@code type
+   * <canonical name>}); read back on the next compilation into the same class output.
+   */
+  static final String INDEX = "META-INF/pgpubsub/channels.idx";
+
+  /** Types named by the previous build's index (empty on a clean build). */
+  private List<String> previous = List.of();
+  /** Whether the previous index has been merged into the model. */
+  private boolean merged;
+  /** Types compiled from source in this compilation (every round's root elements, nested types too). */
+  private final Set<String> compiledTypes = new HashSet<>();
+  /** Types whose model was taken from their class files through the previous index. */
+  private final Set<String> fromIndex = new HashSet<>();
 
   @Override
   public Set<String> getSupportedAnnotationTypes() {
@@ -95,6 +120,7 @@ public final class PgPubSubProcessor extends AbstractProcessor {
         Options.parse(
             env.getOptions(), reporter, name -> env.getElementUtils().getTypeElement(name) != null);
     scanner = new Scanner(env.getElementUtils(), env.getTypeUtils(), options, reporter);
+    previous = readIndex(env.getFiler());
   }
 
   @Override
@@ -108,13 +134,33 @@ public final class PgPubSubProcessor extends AbstractProcessor {
         }
         return false;
       }
+      for (Element root : round.getRootElements()) {
+        addCompiledTypes(root);
+      }
       List<Element> found = scan(round);
       retryDeferred();
       if (written) {
         for (Element e : found) {
-          reporter.report(Where.of(e), Message.LATE_ROUND, e);
+          if (!fromIndex.contains(typeOf(e))) {
+            reporter.report(Where.of(e), Message.LATE_ROUND, e);
+          }
         }
-      } else if (deferred.isEmpty() && (!channels.isEmpty() || !listeners.isEmpty())) {
+        return false;
+      }
+      // Where the previous index joins in, and so the round the registry is written in: the first round in
+      // which nothing is deferred, as for a clean build, never processingOver(). A source created in the last
+      // round draws javac's "created in the last round will not be subject to annotation processing"
+      // warning, which fails -Werror builds, and the registry is a source. Merging here rather than in the
+      // first round also lets a type that another processor generated only in a later round (PGPUBSUB-026's
+      // deferral) count as compiled from source. A type taken from its class file in this round and
+      // generated again as a source in a later one is the previous build's output of that same processor:
+      // before the registry is written its source replaces the class file's model (see scan), after it is
+      // no late-round error (see above).
+      if (deferred.isEmpty() && !merged) {
+        merged = true;
+        mergePrevious();
+      }
+      if (deferred.isEmpty() && (!channels.isEmpty() || !listeners.isEmpty())) {
         written = true;
         finish();
       }
@@ -129,21 +175,117 @@ public final class PgPubSubProcessor extends AbstractProcessor {
     List<Element> found = new ArrayList<>();
     for (Element e : annotated(round, Names.TRIGGER_CHANNEL)) {
       found.add(e);
+      replaceIndexed(typeOf(e));
       guarded(e, () -> scanner.triggerChannel((TypeElement) e).ifPresent(channels::add));
     }
     for (Element e : annotated(round, Names.CHANNEL)) {
       found.add(e);
+      replaceIndexed(typeOf(e));
       guarded(e, () -> scanner.plainChannel((TypeElement) e).ifPresent(channels::add));
     }
     for (Kind kind : Kind.values()) {
       for (Element e : annotated(round, kind.annotation())) {
         if (e.getKind() == ElementKind.METHOD) {
           found.add(e);
+          replaceIndexed(typeOf(e));
           listenerMethod((ExecutableElement) e);
         }
       }
     }
     return found;
+  }
+
+  /**
+   * Adds the still-valid types of the previous index to the model: those not compiled from source in this
+   * compilation (the round scan has those), that still exist (a deleted class file drops its type) and that
+   * still carry {@code @TriggerChannel}, {@code @Channel} or a listener method. They are scanned from their
+   * class files by the same code as sources.
+   */
+  private void mergePrevious() {
+    for (String name : previous) {
+      if (compiledTypes.contains(name)) {
+        continue;
+      }
+      TypeElement type = processingEnv.getElementUtils().getTypeElement(name);
+      if (type == null) {
+        continue; // deleted
+      }
+      boolean any = false;
+      if (has(type, Names.TRIGGER_CHANNEL)) {
+        any = true;
+        guarded(type, () -> scanner.triggerChannel(type).ifPresent(channels::add));
+      } else if (has(type, Names.CHANNEL)) {
+        any = true;
+        guarded(type, () -> scanner.plainChannel(type).ifPresent(channels::add));
+      }
+      for (ExecutableElement m : ElementFilter.methodsIn(type.getEnclosedElements())) {
+        if (isListener(m)) {
+          any = true;
+          listenerMethod(m);
+        }
+      }
+      if (any) {
+        fromIndex.add(name);
+      }
+    }
+  }
+
+  /**
+   * Before the registry is written, a type found as a source in a later round replaces the model its class
+   * file gave through the previous index (another processor generated it again).
+   */
+  private void replaceIndexed(String type) {
+    if (written || !fromIndex.remove(type)) {
+      return;
+    }
+    channels.removeIf(c -> c.type().canonicalName().equals(type));
+    listeners.removeIf(l -> l.declaringType().canonicalName().equals(type));
+    seenMethods.removeIf(k -> k.startsWith(type + "#"));
+    deferred.remove(type);
+  }
+
+  private void addCompiledTypes(Element e) {
+    if (e instanceof TypeElement t) {
+      compiledTypes.add(t.getQualifiedName().toString());
+      for (Element inner : t.getEnclosedElements()) {
+        addCompiledTypes(inner);
+      }
+    }
+  }
+
+  /** The canonical name of the channel type, or of the class declaring the listener method. */
+  private static String typeOf(Element e) {
+    Element t = e instanceof TypeElement ? e : e.getEnclosingElement();
+    return ((TypeElement) t).getQualifiedName().toString();
+  }
+
+  private static boolean has(Element e, String annotation) {
+    for (javax.lang.model.element.AnnotationMirror a : e.getAnnotationMirrors()) {
+      if (((TypeElement) a.getAnnotationType().asElement()).getQualifiedName().contentEquals(annotation)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The previous index in the class output, or nothing when there is none (a clean build) or it cannot be
+   * read: then the processor knows only this compilation's types, as before the index existed.
+   */
+  private static List<String> readIndex(Filer filer) {
+    try {
+      FileObject file = filer.getResource(StandardLocation.CLASS_OUTPUT, "", INDEX);
+      List<String> types = new ArrayList<>();
+      for (String line : file.getCharContent(true).toString().split("\n")) {
+        String l = line.strip();
+        if (l.startsWith("type ")) {
+          types.add(l.substring("type ".length()).strip());
+        }
+      }
+      return types;
+    } catch (IOException | RuntimeException e) {
+      return List.of(); // no previous index (FileNotFoundException, NoSuchFileException) or none readable
+    }
   }
 
   /** Scans a listener method once; defers it while one of its parameter types does not exist yet. */
@@ -267,6 +409,13 @@ public final class PgPubSubProcessor extends AbstractProcessor {
         "META-INF/services/io.pgpubsub.spi.ChannelRegistry",
         plan.registry().binaryName() + "\n",
         all);
+    StringBuilder index =
+        new StringBuilder(
+            "# pgpubsub: the types " + plan.registry().canonicalName() + " was generated from, read back by the"
+                + " processor\n# when only some sources are recompiled into this output (IDE builds). Not used at"
+                + " run time.\n");
+    sources.forEach(s -> index.append("type ").append(s).append('\n'));
+    writeResource(filer, INDEX, index.toString(), all);
   }
 
   /** Qualified names of the channel and listener classes, sorted. */
