@@ -9,6 +9,8 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -89,6 +91,10 @@ final class Doorbell {
   private volatile Set<String> unchecked = Set.of();
   /** Workers between enter() and leave(), by identity. Guarded by {@code this}. */
   private final Set<Worker> active = Collections.newSetFromMap(new IdentityHashMap<>());
+  /** A release of IDLE is queued on {@link #releaser}. Guarded by {@code this}. */
+  private boolean releasing;
+  /** The doorbell's thread, which releases IDLE for entering workers; null until start() and after close(). */
+  private volatile ExecutorService releaser;
   private long lastUsed;
   private boolean started;
   private long nextMaintenance;
@@ -119,6 +125,13 @@ final class Doorbell {
     if (channels.isEmpty()) {
       return;
     }
+    releaser =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "pgpubsub-doorbell-" + engine.name);
+              t.setDaemon(true);
+              return t;
+            });
     lock.lock();
     try {
       started = true;
@@ -128,20 +141,35 @@ final class Doorbell {
     }
   }
 
-  /** A worker starts draining: releases IDLE, so that writers skip their NOTIFY from now on. */
+  /**
+   * A worker starts draining: IDLE is released, so that writers skip their NOTIFY from now on. The release is a
+   * round trip on the doorbell connection; it runs on the doorbell's own thread, so the worker's first claim
+   * does not wait for it (until it is done, writers keep sending NOTIFYs, which wakes nobody new). If every
+   * worker has left before the release runs, it does not run: the process simply stayed idle.
+   */
   void enter(Worker w) {
     w.lastClaimNanos = System.nanoTime();
     synchronized (this) {
       active.add(w);
-    }
-    if (!skipping || !idle || !lock.tryLock()) {
-      return; // not idle, or someone is going idle right now: drain without releasing (writers keep notifying)
-    }
-    try {
-      if (!idle || engine.stopping()) {
-        return;
+      if (!skipping || !idle || releasing || releaser == null) {
+        return; // not idle, or a release is already on its way
       }
-      idle = false; // before the release: a failure leaves writers skipping, and a later leave() fixes that
+      releasing = true;
+    }
+    releaser.execute(this::releaseIdle);
+  }
+
+  /** On the doorbell thread: releases IDLE if a worker is still draining and the process is still idle. */
+  private void releaseIdle() {
+    lock.lock();
+    try {
+      synchronized (this) {
+        releasing = false;
+        if (!idle || active.isEmpty() || engine.stopping()) {
+          return; // nobody drains any more (they stayed in an idle process), or already awake, or stopping
+        }
+        idle = false; // before the release: a failure leaves writers skipping, and a later leave() fixes that
+      }
       try (PreparedStatement ps =
           connection.prepareStatement("SELECT pg_advisory_unlock_shared(?, k) FROM unnest(?::int[]) AS k")) {
         ps.setInt(1, IDLE);
@@ -149,8 +177,8 @@ final class Doorbell {
         ps.executeQuery().close();
       }
       lastUsed = System.nanoTime();
-    } catch (SQLException e) {
-      fail(e);
+    } catch (SQLException | RuntimeException e) {
+      fail(e instanceof SQLException sql ? sql : new SQLException(e));
     } finally {
       lock.unlock();
     }
@@ -315,6 +343,11 @@ final class Doorbell {
    * while it was awake), then closes the connection, which releases every lock it holds.
    */
   void close(List<Integer> abortedBackends) {
+    ExecutorService r = releaser;
+    releaser = null;
+    if (r != null) {
+      r.shutdownNow(); // a queued release does nothing once stopping
+    }
     lock.lock();
     try {
       if (started) {
