@@ -97,8 +97,9 @@ public final class Bench {
         Drain d = new Drain(db, workers, batch, jfr);
         drain(d, report, libraries, processes, backlog);
         int ioWait = a.getInt("io-wait-micros", 500);
-        if (ioWait > 0) {
-          ioBound(d, report, libraries.get(0), processes, a.getInt("io-backlog", quick ? 4_000 : 20_000), ioWait);
+        int ioBacklog = a.getInt("io-backlog", quick ? 4_000 : 20_000);
+        if (ioWait > 0 && ioBacklog > 0) {
+          ioBound(d, report, libraries.get(0), processes, ioBacklog, ioWait);
         }
       }
       if (workloads.contains("live")) {

@@ -71,6 +71,16 @@ final class BenchDatabase implements AutoCloseable {
       s.execute(
           "CREATE TRIGGER bench_floor AFTER INSERT ON public.bench_event REFERENCING NEW TABLE AS new_rows"
               + " FOR EACH STATEMENT EXECUTE FUNCTION public.bench_floor()");
+      // the same, and a NOTIFY per statement, as the generated trigger sends while a listener is idle: the floor
+      // of a trigger that stores a row per change and wakes an idle listener
+      s.execute(
+          "CREATE OR REPLACE FUNCTION public.bench_notify_floor() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+              + " INSERT INTO public.pgpubsub_notification (channel, payload) SELECT 'bench_floor', '{}' FROM new_rows;"
+              + " PERFORM pg_notify('bench_floor', ''); RETURN NULL; END $$");
+      s.execute("DROP TRIGGER IF EXISTS bench_notify_floor ON public.bench_event");
+      s.execute(
+          "CREATE TRIGGER bench_notify_floor AFTER INSERT ON public.bench_event REFERENCING NEW TABLE AS new_rows"
+              + " FOR EACH STATEMENT EXECUTE FUNCTION public.bench_notify_floor()");
     }
   }
 
@@ -93,7 +103,16 @@ final class BenchDatabase implements AutoCloseable {
      * not generated: a hand-written trigger that stores a constant row ({@code '{}'}) and nothing else, the
      * least any trigger that keeps one row per change can cost
      */
-    FLOOR("bench_floor", "constant-row trigger (the floor of storing a row)", "no listener running", true);
+    FLOOR("bench_floor", "constant-row trigger (the floor of storing a row)", "no listener running", true),
+    /**
+     * not generated: the constant-row trigger plus one {@code pg_notify} per statement, what any trigger that
+     * wakes an idle listener costs at least (PostgreSQL serializes the commits of notifying transactions)
+     */
+    NOTIFY_FLOOR(
+        "bench_notify_floor",
+        "constant-row trigger with NOTIFY (the floor of waking an idle listener)",
+        "a listener idle",
+        true);
 
     final String name;
     /** How the report names the trigger. */
