@@ -1,6 +1,7 @@
 package io.pgpubsub;
 
 import io.pgpubsub.internal.ChannelNames;
+import io.pgpubsub.internal.SchemaNames;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -32,11 +33,11 @@ public final class ChannelStatusReader {
   private final String stats;
 
   private ChannelStatusReader(DataSource dataSource, String schema) {
-    NotificationTable.ddl(schema); // validates the schema name
     this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
     this.schema = schema;
-    this.notifications = '"' + schema + "\".pgpubsub_notification";
-    this.stats = '"' + schema + "\".pgpubsub_listener_stats";
+    // SQL forms (validated): used in statements and, bound, in to_regclass(?)
+    this.notifications = SchemaNames.table(schema, "pgpubsub_notification");
+    this.stats = SchemaNames.table(schema, "pgpubsub_listener_stats");
   }
 
   /** A reader of the tables in the {@code public} schema. */
@@ -44,7 +45,7 @@ public final class ChannelStatusReader {
     return new ChannelStatusReader(dataSource, NotificationTable.DEFAULT_SCHEMA);
   }
 
-  /** A reader of the tables in {@code schema} (a lower-case SQL identifier). */
+  /** A reader of the tables in {@code schema} (any name PostgreSQL accepts; quoted as needed). */
   public static ChannelStatusReader of(DataSource dataSource, String schema) {
     return new ChannelStatusReader(dataSource, schema);
   }
@@ -99,8 +100,8 @@ public final class ChannelStatusReader {
         if (!rs.getBoolean(1)) {
           throw new SQLException(
               "table "
-                  + schema
-                  + ".pgpubsub_notification does not exist; install it first (pgpubsub install, or"
+                  + SchemaNames.printable(notifications)
+                  + " does not exist; install it first (pgpubsub install, or"
                   + " NotificationTable.install)",
               "42P01");
         }

@@ -1,6 +1,7 @@
 package io.pgpubsub;
 
 import io.pgpubsub.internal.ChannelNames;
+import io.pgpubsub.internal.SchemaNames;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -22,10 +23,9 @@ public final class DeadLetters {
   private final String table;
 
   private DeadLetters(DataSource dataSource, String schema) {
-    NotificationTable.ddl(schema); // validates the schema name
     this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
     this.schema = schema;
-    this.table = schema + ".pgpubsub_notification";
+    this.table = SchemaNames.table(schema, "pgpubsub_notification"); // validates the schema name
   }
 
   public static DeadLetters of(DataSource dataSource) {

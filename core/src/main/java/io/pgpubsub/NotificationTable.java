@@ -1,5 +1,6 @@
 package io.pgpubsub;
 
+import io.pgpubsub.internal.SchemaNames;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -7,27 +8,36 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.regex.Pattern;
 
 /** The notification table's DDL (idempotent), in the schema of your choice (default {@code public}). */
 public final class NotificationTable {
 
   public static final String DEFAULT_SCHEMA = "public";
-  private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_$]{0,62}");
 
   private NotificationTable() {}
 
-  /** The DDL; {@code schema} must be a plain lower-case identifier (it is written unquoted). */
+  /**
+   * The DDL. {@code schema} is any name PostgreSQL accepts (at most 63 bytes, no NUL); it is written as a
+   * quoted identifier when it needs quotes, as it is otherwise (see {@link SchemaNames}).
+   *
+   * @throws IllegalArgumentException when PostgreSQL would reject the name
+   */
   public static String ddl(String schema) {
-    if (schema == null || !SCHEMA.matcher(schema).matches()) {
-      throw new IllegalArgumentException(
-          "schema must be a lower-case SQL identifier (letters, digits, _), got: " + schema);
-    }
+    String sqlName = SchemaNames.sql(schema);
     try (InputStream in = NotificationTable.class.getResourceAsStream("notification-table.sql")) {
       if (in == null) {
         throw new IllegalStateException("io/pgpubsub/notification-table.sql missing from the class path");
       }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("{{schema}}", schema);
+      StringBuilder sql = new StringBuilder();
+      for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n", -1)) {
+        // in a comment the name must not end the line early (a schema name may hold a line break)
+        String value = line.startsWith("--") ? SchemaNames.printable(sqlName) : sqlName;
+        if (sql.length() > 0) {
+          sql.append('\n');
+        }
+        sql.append(line.replace("{{schema}}", value));
+      }
+      return sql.toString();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

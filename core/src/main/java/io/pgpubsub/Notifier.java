@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgpubsub.internal.ChannelNames;
 import io.pgpubsub.internal.Json;
+import io.pgpubsub.internal.SchemaNames;
 import io.pgpubsub.spi.ChannelDefinition;
 import io.pgpubsub.spi.Registries;
 import java.sql.Connection;
@@ -49,7 +50,7 @@ public final class Notifier {
   private final String broadcastSql;
 
   private Notifier(String schema, List<ChannelDefinition> channels, ObjectMapper mapper) {
-    NotificationTable.ddl(schema); // validates the schema name
+    String tables = SchemaNames.sql(schema); // validates the schema name
     this.schema = schema;
     this.mapper = mapper != null ? mapper : Json.newMapper();
     if (channels != null) {
@@ -68,7 +69,7 @@ public final class Notifier {
     String payload = "jsonb_build_object('op', 'NOTIFY', 'new', ?::jsonb, 'context', " + context + ", 'v', ?::text)";
     this.lockableSql =
         "WITH n AS (INSERT INTO "
-            + schema
+            + tables
             + ".pgpubsub_notification (channel, payload) VALUES (?, "
             + payload
             + ") RETURNING id) SELECT id, CASE"
@@ -81,7 +82,7 @@ public final class Notifier {
         "WITH p AS (SELECT "
             + payload
             + " AS payload), b AS (INSERT INTO "
-            + schema
+            + tables
             + ".pgpubsub_broadcast (channel, payload) SELECT ?, payload FROM p"
             + " WHERE octet_length(payload::text) >= 7900 RETURNING id)"
             + " SELECT coalesce((SELECT id FROM b), 0), pg_notify(?, coalesce((SELECT json_build_object('ref', id)::text FROM b),"

@@ -110,9 +110,13 @@ class ChannelStatusReaderTest {
     assertThatThrownBy(() -> ChannelStatusReader.of(db.dataSource(), "empty").read())
         .isInstanceOf(SQLException.class)
         .hasMessageContaining("empty.pgpubsub_notification does not exist");
-    assertThatThrownBy(() -> ChannelStatusReader.of(db.dataSource(), "x\"; drop table t; --"))
+    // a hostile name is just the name of a schema (quoted in SQL): here one without the tables
+    assertThatThrownBy(() -> ChannelStatusReader.of(db.dataSource(), "x\"; drop table t; --").read())
+        .isInstanceOf(SQLException.class)
+        .hasMessageContaining("table \"x\"\"; drop table t; --\".pgpubsub_notification does not exist");
+    assertThatThrownBy(() -> ChannelStatusReader.of(db.dataSource(), "x".repeat(64)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("schema must be");
+        .hasMessageContaining("invalid schema '" + "x".repeat(64) + "': it is 64 bytes long");
     assertThatThrownBy(() -> ChannelStatusReader.of(db.dataSource()).read(List.of("a'b")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("invalid channel name 'a'b'");

@@ -208,8 +208,8 @@ class ListenerBasicsTest {
     assertThatThrownBy(() -> Fixtures.listener(db, jobs).workers(0).build()).hasMessageContaining("workers");
     assertThatThrownBy(() -> Fixtures.listener(db, jobs).payloadFilter("{oops").build())
         .hasMessageContaining("payloadFilter");
-    assertThatThrownBy(() -> Fixtures.listener(db, jobs).schema("x; drop table effects").build())
-        .hasMessageContaining("schema must be");
+    assertThatThrownBy(() -> Fixtures.listener(db, jobs).schema("").build())
+        .hasMessageContaining("invalid schema '': it is empty");
     assertThatThrownBy(() -> Listener.builder().channelDefinitions(List.of(jobs)).build())
         .hasMessageContaining("dataSource");
     ChannelDefinition noListeners = plain("idle", Ping.class, true);

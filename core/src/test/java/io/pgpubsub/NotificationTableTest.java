@@ -40,7 +40,7 @@ class NotificationTableTest {
   }
 
   @Test
-  void otherSchemasWorkAndHostileSchemaNamesAreRejected(TestDatabase db) throws Exception {
+  void otherSchemasWorkAndHostileSchemaNamesAreQuoted(TestDatabase db) throws Exception {
     try (Connection c = db.connect();
         Statement s = c.createStatement()) {
       s.execute("create schema events");
@@ -50,8 +50,22 @@ class NotificationTableTest {
         assertThat(rs.getInt(1)).isZero();
       }
     }
-    assertThatThrownBy(() -> NotificationTable.ddl("x; drop table t; --"))
+    String hostile = "x\"; drop table t; --";
+    try (Connection c = db.connect();
+        Statement s = c.createStatement()) {
+      s.execute("create table t (id int)");
+      s.execute("create schema \"x\"\"; drop table t; --\"");
+      NotificationTable.install(c, hostile);
+      try (ResultSet rs =
+          s.executeQuery(
+              "select count(*) from \"x\"\"; drop table t; --\".pgpubsub_notification, t"
+                  + " where to_regclass('public.t') is not null")) {
+        rs.next();
+        assertThat(rs.getInt(1)).as("the table was created in the oddly named schema; t still exists").isZero();
+      }
+    }
+    assertThatThrownBy(() -> NotificationTable.ddl("a\0b"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("schema must be");
+        .hasMessageContaining("invalid schema 'a\\u0000b': it contains a NUL character");
   }
 }

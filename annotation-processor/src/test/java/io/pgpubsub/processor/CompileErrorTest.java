@@ -226,13 +226,16 @@ class CompileErrorTest {
             "good/plain",
             Map.of(
                 "pgpubsub.registry", "NoPackage",
-                "pgpubsub.schema", "Bad-Schema",
+                "pgpubsub.schema", "s".repeat(64),
                 "pgpubsub.naming", "kebab",
                 "pgpubsub.globallyQuotedIdentifiers", "yes",
                 "pgpubsub.installScript", "install.txt"));
     assertThat(c).failed();
     assertThat(c).hadErrorContaining("[PGPUBSUB-019] processor option -Apgpubsub.registry=NoPackage is not valid");
-    assertThat(c).hadErrorContaining("[PGPUBSUB-019] processor option -Apgpubsub.schema=Bad-Schema is not valid");
+    assertThat(c)
+        .hadErrorContaining(
+            "[PGPUBSUB-019] processor option -Apgpubsub.schema=" + "s".repeat(64) + " is not valid: it is 64 bytes"
+                + " long in UTF-8 (PostgreSQL names have at most 63)");
     assertThat(c).hadErrorContaining("[PGPUBSUB-019] processor option -Apgpubsub.naming=kebab is not valid");
     assertThat(c)
         .hadErrorContaining("[PGPUBSUB-019] processor option -Apgpubsub.globallyQuotedIdentifiers=yes is not valid");

@@ -3,6 +3,7 @@ package io.pgpubsub.processor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgpubsub.internal.ChannelNames;
+import io.pgpubsub.internal.SchemaNames;
 import io.pgpubsub.processor.internal.SqlNames;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
@@ -19,7 +20,10 @@ import org.junit.jupiter.api.Test;
 class GeneratedNamesMatchTheRuntimeTest {
 
   private static final List<String> SCHEMAS =
-      List.of("public", "s1", "app_two", "tenant_0042", "s".repeat(40), "x".repeat(63));
+      List.of(
+          "public", "s1", "app_two", "tenant_0042", "s".repeat(40), "x".repeat(63),
+          // names that need quotes in SQL: NOTIFY names and lock keys use the raw name all the same
+          "My-Schema", "évents", "Sch\"éma x", "O'Brien", "a:b", "select", "Public", "é".repeat(31));
   private static final List<String> CHANNELS =
       List.of("media", "order.lines-v2", "a", "c".repeat(20), "order_lines_with_a_channel_name_that_is_exactly_63_bytes_long_x");
 
@@ -49,6 +53,36 @@ class GeneratedNamesMatchTheRuntimeTest {
     assertThat(ChannelNames.notifyName("s1", "media")).isEqualTo("s1:media");
     String longName = ChannelNames.notifyName("x".repeat(63), "media");
     assertThat(longName).hasSize(63).startsWith("x".repeat(54) + "#").matches(".*#[0-9a-f]{8}");
+  }
+
+  @Test
+  void theSchemaIsQuotedInSqlExactlyAsTheRuntimeQuotesIt() {
+    for (String schema : SCHEMAS) {
+      assertThat(SqlNames.schema(schema)).as("SQL form of %s", schema).isEqualTo(SchemaNames.sql(schema));
+    }
+    assertThat(SqlNames.schema("public")).isEqualTo("public");
+    assertThat(SqlNames.schema("My-Schema")).isEqualTo("\"My-Schema\"");
+  }
+
+  @Test
+  void aSchemaThatNeedsQuotesIsAQuotedIdentifierInTheScriptAndRawInNamesAndKeys() {
+    String schema = "My-Schema";
+    String script =
+        Fixtures.generated(Fixtures.compileOk("good/plain", Map.of("pgpubsub.schema", schema)), "META-INF/pgpubsub.sql");
+    String key = Integer.toString(ChannelNames.lockKey(schema, "media"));
+    assertThat(script)
+        .contains("CREATE TABLE IF NOT EXISTS \"My-Schema\".pgpubsub_notification (")
+        .contains("INSERT INTO \"My-Schema\".pgpubsub_notification (channel, payload)")
+        .contains("CREATE OR REPLACE FUNCTION \"My-Schema\".")
+        .contains("pg_notify('My-Schema:media', '')")
+        .contains("pg_try_advisory_xact_lock_shared(" + ChannelNames.CHECK_LOCK + ", " + key + ")")
+        .doesNotContain(" My-Schema.");
+    String quote = "O'Bri\"en";
+    String quoted =
+        Fixtures.generated(Fixtures.compileOk("good/broadcast", Map.of("pgpubsub.schema", quote)), "META-INF/pgpubsub.sql");
+    assertThat(quoted)
+        .contains("INSERT INTO \"O'Bri\"\"en\".pgpubsub_broadcast (channel, payload)")
+        .contains("pg_notify('O''Bri\"en:quotes', v_message)");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.pgpubsub.cli;
 
+import io.pgpubsub.internal.SchemaNames;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -20,12 +21,26 @@ final class Checks {
     }
   }
 
+  /**
+   * Returns {@code schema} when PostgreSQL accepts it as a name (it is quoted in SQL where needed), else a
+   * usage error that names --schema.
+   */
+  static String schema(String schema) {
+    try {
+      return SchemaNames.validate(schema, "--schema");
+    } catch (IllegalArgumentException e) {
+      throw new CliException(ExitCode.USAGE, e.getMessage());
+    }
+  }
+
   static void requireInstalled(Connection c, String schema) throws SQLException {
-    io.pgpubsub.NotificationTable.ddl(schema); // validates the schema name before it is used in SQL
+    schema(schema); // a bad schema name is a usage error
     if (!tableExists(c, schema, "pgpubsub_notification")) {
       throw new CliException(
           ExitCode.NOT_INSTALLED,
-          "table " + schema + ".pgpubsub_notification does not exist: run 'pgpubsub install --apply' first");
+          "table "
+              + SchemaNames.printable(SchemaNames.table(schema, "pgpubsub_notification"))
+              + " does not exist: run 'pgpubsub install --apply' first");
     }
   }
 }

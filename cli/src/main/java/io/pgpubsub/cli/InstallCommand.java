@@ -34,7 +34,7 @@ final class InstallCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws SQLException {
-    io.pgpubsub.NotificationTable.ddl(db.schema); // a bad schema name is a usage error, before anything else
+    Checks.schema(db.schema); // a bad schema name is a usage error, before anything else
     try (AppClasspath.Scope scope = app.open()) {
       List<ChannelDefinition> channels;
       try {
@@ -62,7 +62,7 @@ final class InstallCommand implements Callable<Integer> {
           .getOut()
           .println(
               "installed the notification table in schema "
-                  + db.schema
+                  + io.pgpubsub.internal.SchemaNames.printable(io.pgpubsub.internal.SchemaNames.sql(db.schema))
                   + " and "
                   + triggers
                   + " trigger(s)"

@@ -47,8 +47,9 @@ public final class ChannelNames {
   /**
    * The NOTIFY/LISTEN name of {@code channel} in the installation whose notification table lives in {@code
    * schema}: the channel name itself in the schema {@code public} (the default, and what earlier versions
-   * used), otherwise {@code schema:channel}. Channel names hold no {@code ':'}, so names of different schemas
-   * never meet. A name longer than PostgreSQL's 63 bytes keeps its first 54 bytes and ends in {@code '#'} and 8
+   * used), otherwise {@code schema:channel}, with the raw schema name (not its quoted SQL form). Channel names
+   * hold no {@code ':'} (the last {@code ':'} ends the schema, whatever the schema holds), so names of different
+   * schemas never meet. A name longer than PostgreSQL's 63 bytes keeps its first 54 bytes and ends in {@code '#'} and 8
    * hex digits of the SHA-256 of the whole name (no channel name holds a {@code '#'}, so a shortened name never
    * equals a whole one), which keeps it stable across builds.
    *

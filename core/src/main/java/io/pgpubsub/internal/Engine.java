@@ -297,7 +297,7 @@ public final class Engine {
                 + " (or "
                 + sql.broadcastTable
                 + ") does not exist; install it with NotificationTable.install(connection, \""
-                + config.schema()
+                + SchemaNames.printable(config.schema()).replace("\\", "\\\\").replace("\"", "\\\"")
                 + "\"), Schema.apply(...), or the builder option installSchema(true)",
             e);
       }

@@ -42,9 +42,10 @@ final class Heartbeat {
 
   Heartbeat(String listenerName, String schema, List<String> channels) {
     this.listener = listenerName + "@" + ManagementFactory.getRuntimeMXBean().getName();
-    this.table = schema + ".pgpubsub_listener_stats";
-    this.history = schema + ".pgpubsub_stats_history";
-    this.notifications = schema + ".pgpubsub_notification";
+    // SQL forms: used in statements and, bound, in to_regclass(?)
+    this.table = SchemaNames.table(schema, "pgpubsub_listener_stats");
+    this.history = SchemaNames.table(schema, "pgpubsub_stats_history");
+    this.notifications = SchemaNames.table(schema, "pgpubsub_notification");
     this.channels = List.copyOf(channels);
     this.processed = new LongAdder[channels.size()];
     for (int i = 0; i < processed.length; i++) {

@@ -1,10 +1,8 @@
 package io.pgpubsub.internal;
 
-import io.pgpubsub.NotificationTable;
-
 /**
- * Every statement the runtime runs, for one schema. The schema is validated by {@link
- * NotificationTable#ddl(String)} rules (a plain lower-case identifier); everything else is a bind parameter.
+ * Every statement the runtime runs, for one schema. The schema is written by {@link SchemaNames#sql} (quoted
+ * when it needs quotes); everything else is a bind parameter.
  */
 public final class Sql {
 
@@ -118,9 +116,8 @@ public final class Sql {
   public final String inFlightRows;
 
   public Sql(String schema, boolean filter) {
-    NotificationTable.ddl(schema); // validates the schema name
-    table = schema + ".pgpubsub_notification";
-    broadcastTable = schema + ".pgpubsub_broadcast";
+    table = SchemaNames.table(schema, "pgpubsub_notification"); // validates the schema name
+    broadcastTable = SchemaNames.table(schema, "pgpubsub_broadcast");
     claimDelete =
         "DELETE FROM " + table + " WHERE id = ANY(ARRAY(" + ready(table, filter) + ")) RETURNING " + COLUMNS;
     claimBatch = PIN_CLAIM_PLAN + "; " + claimDelete + "; " + UNPIN_CLAIM_PLAN;

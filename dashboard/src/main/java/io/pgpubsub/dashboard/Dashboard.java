@@ -73,7 +73,7 @@ public final class Dashboard {
 
   private Dashboard(Builder b) {
     this.dataSource = Objects.requireNonNull(b.dataSource, "dataSource");
-    NotificationTable.ddl(b.schema); // validates the schema name
+    io.pgpubsub.internal.SchemaNames.validate(b.schema); // a name PostgreSQL accepts (quoted in SQL as needed)
     this.schema = b.schema;
     this.configuredChannels = List.copyOf(b.channels);
     this.readOnly = b.readOnly;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pgpubsub.internal.SchemaNames;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -15,7 +16,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
-/** The dashboard's reads: every value a bind parameter, every identifier the validated schema, quoted. */
+/** The dashboard's reads: every value a bind parameter, every identifier the validated schema, quoted where it needs quotes. */
 final class DeadLetterQueries {
 
   static final Pattern ERROR_CLASS = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$.]{0,255}");
@@ -30,8 +31,8 @@ final class DeadLetterQueries {
 
   DeadLetterQueries(DataSource dataSource, String schema) {
     this.dataSource = dataSource;
-    this.notifications = '"' + schema + "\".pgpubsub_notification";
-    this.history = '"' + schema + "\".pgpubsub_stats_history";
+    this.notifications = SchemaNames.table(schema, "pgpubsub_notification");
+    this.history = SchemaNames.table(schema, "pgpubsub_stats_history");
   }
 
   List<String> channels() throws SQLException {

@@ -23,7 +23,9 @@ public final class PubSubSettings {
 
   /**
    * The schema of the notification table ({@code pgpubsub_notification}, {@code pgpubsub_broadcast}).
-   * Default {@code public}. A plain lower-case identifier.
+   * Default {@code public}. Any schema name PostgreSQL accepts, as PostgreSQL stores it (case and all, e.g.
+   * {@code My-Schema}); it is quoted in SQL where it needs quotes. Must equal the processor's {@code
+   * -Apgpubsub.schema}.
    */
   public static final String SCHEMA = "hibernate.pgpubsub.schema";
 

@@ -87,7 +87,7 @@ public final class DdlWriter {
         .append(String.join(", ", t.columns().stream().map(TableModel.Column::name).toList()))
         .append('\n');
     sql.append("-- Idempotent. Needs the notification table ")
-        .append(options.schema())
+        .append(SqlNames.commentSafe(SqlNames.schema(options.schema())))
         .append(".pgpubsub_notification (see ")
         .append(options.installScript())
         .append(").\n");
@@ -287,7 +287,7 @@ public final class DdlWriter {
       if (line.startsWith("--") && line.contains("{{schema}}")) {
         continue; // the template's own comment about its placeholder
       }
-      sql.append(line.replace("{{schema}}", options.schema())).append('\n');
+      sql.append(line.replace("{{schema}}", SqlNames.schema(options.schema()))).append('\n');
     }
     while (sql.charAt(sql.length() - 1) == '\n' && sql.charAt(sql.length() - 2) == '\n') {
       sql.setLength(sql.length() - 1);
@@ -312,7 +312,7 @@ public final class DdlWriter {
    * payload the row-level path builds, and the wake-up runs once per statement.
    */
   private String lockableBody(ChannelPlan c) {
-    String into = "  INSERT INTO " + options.schema() + ".pgpubsub_notification (channel, payload)\n";
+    String into = "  INSERT INTO " + SqlNames.schema(options.schema()) + ".pgpubsub_notification (channel, payload)\n";
     StringBuilder b = new StringBuilder();
     b.append("BEGIN\n");
     b.append("  IF TG_LEVEL = 'ROW' THEN\n");
@@ -407,7 +407,7 @@ public final class DdlWriter {
     b.append("    PERFORM pg_notify(").append(name).append(", v_message);\n");
     b.append("  ELSE\n");
     b.append("    INSERT INTO ")
-        .append(options.schema())
+        .append(SqlNames.schema(options.schema()))
         .append(".pgpubsub_broadcast (channel, payload) VALUES (")
         .append(literal(c.name()))
         .append(", v_payload)\n");

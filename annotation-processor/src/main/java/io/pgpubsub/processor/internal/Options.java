@@ -44,8 +44,8 @@ public record Options(
   public static final String CHANNEL_SCRIPT_FOLDER = "META-INF/pgpubsub/";
 
 
-  /** Same rule as io.pgpubsub.NotificationTable: the schema is written unquoted. */
-  private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_$]{0,62}");
+  /** Text the generated DDL uses itself (dollar-quote tag, version placeholder): no name may hold it. */
+  static final List<String> RESERVED_TEXT = List.of("$pgpubsub$", "@@pgpubsub-ddl-version@@");
 
   private static final Pattern RESOURCE = Pattern.compile("[A-Za-z0-9_.\\-]+(/[A-Za-z0-9_.\\-]+)*\\.sql");
 
@@ -83,13 +83,27 @@ public record Options(
       registry = null;
     }
     String schema = raw.getOrDefault(SCHEMA, "public");
-    if (!SCHEMA_NAME.matcher(schema).matches()) {
+    // any name PostgreSQL accepts (as core's io.pgpubsub.internal.SchemaNames.validate); it is quoted in SQL
+    // where it needs quotes (SqlNames.schema)
+    String badSchema =
+        schema.isEmpty()
+            ? "it is empty"
+            : schema.indexOf('\0') >= 0
+                ? "it contains a NUL character, which PostgreSQL does not allow in names"
+                : SqlNames.byteLength(schema) > SqlNames.MAX_IDENTIFIER_BYTES
+                    ? "it is " + SqlNames.byteLength(schema) + " bytes long in UTF-8 (PostgreSQL names have at most "
+                        + SqlNames.MAX_IDENTIFIER_BYTES + ")"
+                    : RESERVED_TEXT.stream().anyMatch(schema::contains)
+                        ? "it contains " + RESERVED_TEXT.stream().filter(schema::contains).findFirst().get()
+                            + ", which the generated DDL uses itself"
+                        : null;
+    if (badSchema != null) {
       reporter.report(
           (Where) null,
           Message.BAD_OPTION,
           SCHEMA,
-          schema,
-          "give a lower-case SQL identifier (letters, digits, _), as for Listener.builder().schema(...)");
+          SqlNames.commentSafe(schema),
+          badSchema + "; give the schema's name as PostgreSQL stores it, as for Listener.builder().schema(...)");
       schema = "public";
     }
     String namingRaw = raw.get(NAMING);

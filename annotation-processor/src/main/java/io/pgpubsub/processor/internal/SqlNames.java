@@ -71,14 +71,63 @@ public final class SqlNames {
     return b.toString();
   }
 
+  private static final java.util.regex.Pattern PLAIN = java.util.regex.Pattern.compile("[a-z_][a-z0-9_$]*");
+
+  /**
+   * PostgreSQL's reserved key words and those reserved except as function or type names: neither may be an
+   * unquoted schema name. The same list as core's {@code io.pgpubsub.internal.SchemaNames.RESERVED}.
+   */
+  static final java.util.Set<String> RESERVED =
+      java.util.Set.of(
+          "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "authorization",
+          "binary", "both", "case", "cast", "check", "collate", "collation", "column", "concurrently",
+          "constraint", "create", "cross", "current_catalog", "current_date", "current_role",
+          "current_schema", "current_time", "current_timestamp", "current_user", "default", "deferrable",
+          "desc", "distinct", "do", "else", "end", "except", "false", "fetch", "for", "foreign", "freeze",
+          "from", "full", "grant", "group", "having", "ilike", "in", "initially", "inner", "intersect", "into",
+          "is", "isnull", "join", "lateral", "leading", "left", "like", "limit", "localtime", "localtimestamp",
+          "natural", "not", "notnull", "null", "offset", "on", "only", "or", "order", "outer", "overlaps",
+          "placing", "primary", "references", "returning", "right", "select", "session_user", "similar",
+          "some", "symmetric", "system_user", "table", "tablesample", "then", "to", "trailing", "true",
+          "union", "unique", "user", "using", "variadic", "verbose", "when", "where", "window", "with");
+
+  /**
+   * The notification schema as SQL. Decision (the same as core's {@code SchemaNames.sql}): quoted only when it
+   * needs quotes, so that the generated scripts for {@code public} or {@code events} stay readable and
+   * unchanged ({@code public.pgpubsub_notification}); {@code My-Schema}, {@code évents}, reserved words and
+   * names holding {@code "} are written as quoted identifiers.
+   */
+  public static String schema(String schema) {
+    return PLAIN.matcher(schema).matches() && !RESERVED.contains(schema) ? schema : quote(schema);
+  }
+
+  /** {@code text} for an SQL {@code --} comment: control characters (line breaks) as escapes (backslash, u, 4 hex digits). */
+  public static String commentSafe(String text) {
+    StringBuilder b = new StringBuilder(text.length());
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < 0x20 || c == 0x7f) {
+        b.append(String.format("\\u%04x", (int) c));
+      } else {
+        b.append(c);
+      }
+    }
+    return b.toString();
+  }
+
   /** A double-quoted identifier. */
   public static String quote(String identifier) {
     return '"' + identifier.replace("\"", "\"\"") + '"';
   }
 
-  /** A string literal (standard_conforming_strings, the default since PostgreSQL 9.1). */
+  /**
+   * A string literal. Plain {@code '...'} (standard_conforming_strings, the default since PostgreSQL 9.1);
+   * a value with a backslash is written as {@code E'...'} with the backslashes doubled, which means the same
+   * whatever standard_conforming_strings is.
+   */
   public static String literal(String value) {
-    return "'" + value.replace("'", "''") + "'";
+    String quoted = value.replace("'", "''");
+    return value.indexOf('\\') < 0 ? "'" + quoted + "'" : "E'" + quoted.replace("\\", "\\\\") + "'";
   }
 
   /** {@code schema.table}, quoted, or just the table when schema is null. */

@@ -2,6 +2,7 @@ package io.pgpubsub.hibernate.internal;
 
 import io.pgpubsub.NotificationTable;
 import io.pgpubsub.Schema;
+import io.pgpubsub.internal.SchemaNames;
 import io.pgpubsub.hibernate.PubSubSettings;
 import io.pgpubsub.hibernate.SchemaManagement;
 import io.pgpubsub.spi.ChannelDefinition;
@@ -164,7 +165,7 @@ final class DatabaseSetup {
                 + trigger.resolve(currentSchema)
                 + "); make @Table, the naming strategy (processor option -Apgpubsub.naming) and"
                 + " hibernate.default_schema agree, or the trigger would watch the wrong table");
-      } else if (!ddl.contains(" " + config.schema() + ".pgpubsub_")) {
+      } else if (!ddl.contains(" " + SchemaNames.sql(config.schema()) + ".pgpubsub_")) {
         problems.add(
             "trigger channel '"
                 + channel.name()
@@ -177,7 +178,7 @@ final class DatabaseSetup {
                 + "' ("
                 + PubSubSettings.SCHEMA
                 + "); compile with -Apgpubsub.schema="
-                + config.schema()
+                + SchemaNames.printable(config.schema())
                 + " or set "
                 + PubSubSettings.SCHEMA
                 + " to the processor's schema");
@@ -373,7 +374,7 @@ final class DatabaseSetup {
 
   /** The channel's trigger DDL, with the notification table's schema filled in where it is a placeholder. */
   String ddl(ChannelDefinition channel) {
-    return Schema.triggerDdl(channel).replace("{{schema}}", config.schema());
+    return Schema.triggerDdl(channel).replace("{{schema}}", SchemaNames.sql(config.schema()));
   }
 
   private void lockTimeout(Connection c) throws SQLException {

@@ -1,6 +1,7 @@
 package io.pgpubsub.hibernate.internal;
 
 import io.pgpubsub.NotificationTable;
+import io.pgpubsub.internal.SchemaNames;
 import io.pgpubsub.hibernate.PubSubBootException;
 import io.pgpubsub.hibernate.PubSubSettings;
 import io.pgpubsub.hibernate.SchemaManagement;
@@ -33,9 +34,9 @@ record PubSubConfig(boolean enabled, SchemaManagement schemaManagement, String s
     Object schemaValue = settings.get(PubSubSettings.SCHEMA);
     String schema = schemaValue == null ? NotificationTable.DEFAULT_SCHEMA : schemaValue.toString().trim();
     try {
-      NotificationTable.ddl(schema);
+      SchemaNames.validate(schema, PubSubSettings.SCHEMA);
     } catch (IllegalArgumentException e) {
-      throw new PubSubBootException(PubSubSettings.SCHEMA + ": " + e.getMessage());
+      throw new PubSubBootException(e.getMessage());
     }
     Object timeout = settings.get(PubSubSettings.LOCK_TIMEOUT);
     long millis;
