@@ -202,7 +202,9 @@ class TriggerWakeUpFaultTest {
       release.countDown();
       p.close();
     }
-    assertLatency();
+    // within one process, the other worker goes idle (and gets the NOTIFYs) only once the hung one has not
+    // claimed for Doorbell.STALL_MILLIS (500 ms): that wait comes on top of the other cases' bound
+    assertLatency(BOUND.plusMillis(500));
   }
 
   // --- helpers
@@ -283,16 +285,20 @@ class TriggerWakeUpFaultTest {
   }
 
   private void assertLatency() {
+    assertLatency(BOUND);
+  }
+
+  private void assertLatency(Duration bound) {
     List<String> late = new ArrayList<>();
     long worst = 0;
     for (Map.Entry<Long, Long> e : committedAt.entrySet()) {
       long millis = TimeUnit.NANOSECONDS.toMillis(calledBackAt.get(e.getKey()) - e.getValue());
       worst = Math.max(worst, millis);
-      if (millis > BOUND.toMillis()) {
+      if (millis > bound.toMillis()) {
         late.add("row " + e.getKey() + ": " + millis + " ms");
       }
     }
     System.out.printf("%d rows, slowest called back %d ms after its commit%n", committedAt.size(), worst);
-    assertThat(late).as("rows called back later than %s after their commit", BOUND).isEmpty();
+    assertThat(late).as("rows called back later than %s after their commit", bound).isEmpty();
   }
 }
