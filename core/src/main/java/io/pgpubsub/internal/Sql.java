@@ -45,10 +45,10 @@ public final class Sql {
   public final String claimDelete;
   /**
    * {@link #PIN_CLAIM_PLAN}, {@link #claimDelete} and {@link #UNPIN_CLAIM_PLAN} as one statement list, which
-   * pgjdbc sends in one round trip (one Sync): the claim's second result is the claimed rows. Three round
-   * trips per batch were measured as the largest wait of a worker on a busy 2-core machine, where each
-   * round trip waits for the backend and then the worker thread to be scheduled again. Parameters: those of
-   * {@link #claimDelete}.
+   * pgjdbc sends in one round trip (one Sync): the claim's second result is the claimed rows. Sent apart, they
+   * were three of the four round trips of a batch; in a drain on a busy 2-core machine the listener JVM spent
+   * about a quarter of the time on CPU and the rest waiting, and each round trip waits for the backend and then
+   * the worker thread to be scheduled again. Parameters: those of {@link #claimDelete}.
    */
   public final String claimBatch;
   /**
