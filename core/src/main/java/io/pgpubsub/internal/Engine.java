@@ -460,6 +460,7 @@ public final class Engine {
         wait = Math.min(wait, retryDue.peek() - now + TimeUnit.MILLISECONDS.toNanos(1));
       }
     }
+    wait = Math.min(wait, heartbeat.nanosUntilDue(now)); // a rarely polling listener still publishes
     return Math.max(0, Math.min(wait, broadcasts.nanosUntilNextDue()));
   }
 

@@ -75,6 +75,15 @@ final class Heartbeat {
     next.set(lastNanos); // publish at the first opportunity, so 'status' sees the listener at once
   }
 
+  /**
+   * How long until the next publication is due (0 if it is), or {@code Long.MAX_VALUE} when the heartbeat is
+   * off: an idle worker sleeps no longer than this, so a listener that polls rarely still shows in {@code
+   * pgpubsub status} (which counts a listener as live for 30 s after its last heartbeat).
+   */
+  long nanosUntilDue(long now) {
+    return enabled ? Math.max(0, next.get() - now) : Long.MAX_VALUE;
+  }
+
   /** Publishes when due, inside the caller's transaction (which the caller commits). */
   void maybePublish(Connection c) throws SQLException {
     long now = System.nanoTime();
