@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -149,14 +150,19 @@ final class Doorbell {
    */
   void enter(Worker w) {
     w.lastClaimNanos = System.nanoTime();
+    ExecutorService r = releaser; // read once: close() clears it
     synchronized (this) {
       active.add(w);
-      if (!skipping || !idle || releasing || releaser == null) {
-        return; // not idle, or a release is already on its way
+      if (!skipping || !idle || releasing || r == null) {
+        return; // not idle, or a release is already on its way, or closed
       }
       releasing = true;
     }
-    releaser.execute(this::releaseIdle);
+    try {
+      r.execute(this::releaseIdle);
+    } catch (RejectedExecutionException e) {
+      // closed meanwhile: the process is stopping and stays idle until its connection closes
+    }
   }
 
   /** On the doorbell thread: releases IDLE if a worker is still draining and the process is still idle. */
