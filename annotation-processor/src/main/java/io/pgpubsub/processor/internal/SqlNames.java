@@ -144,13 +144,20 @@ public final class SqlNames {
     if (bytes.length <= MAX_IDENTIFIER_BYTES) {
       return name;
     }
-    String suffix = "_" + hash(name);
-    int budget = MAX_IDENTIFIER_BYTES - suffix.length();
+    return cutAndEnd(name, "_" + hash(name));
+  }
+
+  /**
+   * The longest prefix of {@code whole} (whole code points) that leaves room for {@code suffix} within {@value
+   * #MAX_IDENTIFIER_BYTES} bytes of UTF-8, then {@code suffix}.
+   */
+  private static String cutAndEnd(String whole, String suffix) {
+    int budget = MAX_IDENTIFIER_BYTES - byteLength(suffix);
     StringBuilder prefix = new StringBuilder();
     int used = 0;
-    for (int i = 0; i < name.length(); ) {
-      int cp = name.codePointAt(i);
-      int len = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8).length;
+    for (int i = 0; i < whole.length(); ) {
+      int cp = whole.codePointAt(i);
+      int len = byteLength(new String(Character.toChars(cp)));
       if (used + len > budget) {
         break;
       }
@@ -172,21 +179,7 @@ public final class SqlNames {
     if (byteLength(whole) <= MAX_IDENTIFIER_BYTES) {
       return whole;
     }
-    String suffix = "#" + hash(whole);
-    int budget = MAX_IDENTIFIER_BYTES - suffix.length();
-    StringBuilder prefix = new StringBuilder();
-    int used = 0;
-    for (int i = 0; i < whole.length(); ) {
-      int cp = whole.codePointAt(i);
-      int len = byteLength(new String(Character.toChars(cp)));
-      if (used + len > budget) {
-        break;
-      }
-      prefix.appendCodePoint(cp);
-      used += len;
-      i += Character.charCount(cp);
-    }
-    return prefix + suffix;
+    return cutAndEnd(whole, "#" + hash(whole));
   }
 
   /**
