@@ -129,6 +129,19 @@ class WakeUpTest {
           s.execute("INSERT INTO reading (id, value) VALUES (1, 1.0)"); // wakes the listener
         }
         assertThat(counter.atGate.await(30, TimeUnit.SECONDS)).as("callback of reading 1 started").isTrue();
+        // the doorbell's own thread releases IDLE while the first claim runs: from then on writers skip
+        waitUntil(
+            "the listener awake (IDLE released)",
+            () -> {
+              try (Statement s = observer.createStatement();
+                  var rs =
+                      s.executeQuery(
+                          "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                              + " AND classid = " + ChannelNames.IDLE_LOCK + "::oid")) {
+                rs.next();
+                return rs.getLong(1) == 0;
+              }
+            });
         writer.setAutoCommit(false);
         try (Statement s = writer.createStatement()) {
           s.execute("INSERT INTO reading (id, value) VALUES (2, 2.0)"); // the listener is awake: no NOTIFY
