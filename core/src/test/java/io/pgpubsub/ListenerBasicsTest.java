@@ -113,6 +113,52 @@ class ListenerBasicsTest {
     assertThat(count(db, "select count(*) from effects e where e.notification <= 0")).isZero();
   }
 
+  /**
+   * The claim reads created_at as microseconds since the epoch (not as a timestamptz): Delivery.createdAt is
+   * still the stored instant to the microsecond, before 1970 too, and a failed attempt puts the row back with
+   * it unchanged.
+   */
+  @Test
+  void deliveryCreatedAtIsTheStoredInstantToTheMicrosecondAndSurvivesARetry() throws Exception {
+    Map<Long, List<Instant>> seen = new java.util.concurrent.ConcurrentHashMap<>();
+    ChannelDefinition pings =
+        plain("created_at_pings", Ping.class, true, plainListener("Pings#created(Ping,Delivery)", (t, inv) -> {
+          Ping p = inv.newValue(Ping.class);
+          seen.computeIfAbsent((long) p.n(), k -> new CopyOnWriteArrayList<>()).add(inv.delivery().createdAt());
+          if (p.n() == 2 && inv.delivery().attempt() == 1) {
+            throw new IllegalStateException("first attempt of ping 2 fails");
+          }
+        }));
+    Notifier notifier = Notifier.create("public", List.of(pings));
+    Map<Integer, Instant> stored =
+        Map.of(
+            1, Instant.parse("2026-12-01T20:50:24.123456Z"),
+            2, Instant.parse("1969-12-31T23:59:59.999999Z"),
+            3, Instant.parse("2001-02-03T04:05:06Z"));
+    inTransaction(db, c -> {
+      for (Map.Entry<Integer, Instant> e : stored.entrySet()) {
+        notifier.send(c, new Ping("t", e.getKey()));
+        try (PreparedStatement ps =
+            c.prepareStatement(
+                "update pgpubsub_notification set created_at = ? where id = (select max(id) from pgpubsub_notification)")) {
+          ps.setObject(1, java.time.OffsetDateTime.ofInstant(e.getValue(), java.time.ZoneOffset.UTC));
+          ps.executeUpdate();
+        }
+      }
+    });
+    try (Listener l =
+        Fixtures.listener(db, pings)
+            .retryPolicy(RetryPolicy.exponential(3, Duration.ofMillis(10), Duration.ofMillis(20)))
+            .build()
+            .start()) {
+      await(Duration.ofSeconds(20), "3 pings, ping 2 twice",
+          () -> seen.size() == 3 && seen.get(2L).size() == 2);
+    }
+    for (Map.Entry<Integer, Instant> e : stored.entrySet()) {
+      assertThat(seen.get((long) e.getKey())).as("ping " + e.getKey()).containsOnly(e.getValue());
+    }
+  }
+
   @Test
   void aRolledBackWriteNeverNotifies() throws Exception {
     ChannelDefinition jobs = jobChannel("jobs_rb");

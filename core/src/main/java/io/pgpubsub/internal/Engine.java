@@ -560,15 +560,7 @@ public final class Engine {
       try (PreparedStatement ps = c.prepareStatement(sql.lockOne)) {
         ps.setLong(1, row.id());
         try (ResultSet rs = ps.executeQuery()) {
-          fresh =
-              rs.next()
-                  ? new ClaimedRow(
-                      rs.getLong(1),
-                      rs.getString(2),
-                      rs.getString(3),
-                      rs.getInt(4),
-                      rs.getObject(5, java.time.OffsetDateTime.class).toInstant())
-                  : null;
+          fresh = rs.next() ? Worker.read(rs) : null;
         }
       }
       if (fresh == null || fresh.attempts() != row.attempts()) {

@@ -6,8 +6,16 @@ package io.pgpubsub.internal;
  */
 public final class Sql {
 
-  /** Columns every claiming statement returns, in this order. */
-  static final String COLUMNS = "id, channel, payload, attempts, created_at";
+  /**
+   * Columns every claiming statement returns, in this order ({@link Worker#read}). {@code created_at} comes as
+   * microseconds since the epoch (exact: {@code extract} is numeric since PostgreSQL 14, and a double before it
+   * keeps well under half a microsecond there): returned as a {@code timestamptz}, the server's formatting and
+   * pgjdbc's parsing of it cost about 0.4 ms per claim of 100 rows, a third of the claim's round trip, on a
+   * 2-core machine (measured with BatchLatencyProbe; it was most of the library's extra latency over a
+   * hand-written JDBC loop for multi-row transactions).
+   */
+  static final String COLUMNS =
+      "id, channel, payload, attempts, (extract(epoch from created_at) * 1000000)::int8 AS created_at_micros";
 
   /**
    * Ready rows, at most {@code limit}, taken channel by channel in the order of the channels array, each
