@@ -129,19 +129,8 @@ class WakeUpTest {
           s.execute("INSERT INTO reading (id, value) VALUES (1, 1.0)"); // wakes the listener
         }
         assertThat(counter.atGate.await(30, TimeUnit.SECONDS)).as("callback of reading 1 started").isTrue();
-        // the doorbell's own thread releases IDLE while the first claim runs: from then on writers skip
-        waitUntil(
-            "the listener awake (IDLE released)",
-            () -> {
-              try (Statement s = observer.createStatement();
-                  var rs =
-                      s.executeQuery(
-                          "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
-                              + " AND classid = " + ChannelNames.IDLE_LOCK + "::oid")) {
-                rs.next();
-                return rs.getLong(1) == 0;
-              }
-            });
+        // the doorbell's own thread releases IDLE once the first claim found rows: from then on writers skip
+        waitUntil("the listener awake (IDLE released)", () -> advisoryLocks(observer, ChannelNames.IDLE_LOCK, true) == 0);
         writer.setAutoCommit(false);
         try (Statement s = writer.createStatement()) {
           s.execute("INSERT INTO reading (id, value) VALUES (2, 2.0)"); // the listener is awake: no NOTIFY
@@ -149,16 +138,7 @@ class WakeUpTest {
         counter.gate.countDown();
         waitUntil(
             "the listener waits for the writer (CHECK lock)",
-            () -> {
-              try (Statement s = observer.createStatement();
-                  var rs =
-                      s.executeQuery(
-                          "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
-                              + " AND classid = " + ChannelNames.CHECK_LOCK + "::oid")) {
-                rs.next();
-                return rs.getLong(1) == 1;
-              }
-            });
+            () -> advisoryLocks(observer, ChannelNames.CHECK_LOCK, false) == 1);
         writer.commit();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!counter.calls.containsKey(2L) && System.nanoTime() < deadline) {
@@ -206,6 +186,18 @@ class WakeUpTest {
   private static int countUntilMarker(Connection listening, TestDatabase db) throws Exception {
     try (Connection sender = db.connect()) {
       return Notifications.payloadsBeforeMarker(listening, sender, "reading").size();
+    }
+  }
+
+  /** Advisory locks with first key {@code lock}, granted or waited for, as pg_locks shows them. */
+  private static long advisoryLocks(Connection observer, int lock, boolean granted) throws Exception {
+    try (Statement s = observer.createStatement();
+        var rs =
+            s.executeQuery(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted = " + granted
+                    + " AND classid = " + lock + "::oid")) {
+      rs.next();
+      return rs.getLong(1);
     }
   }
 }
