@@ -85,7 +85,7 @@ public final class Sql {
   /**
    * {@link #claimDelete} for listeners with ordered channels: the unordered channels' ready rows, then the
    * ordered channels' ready heads ({@link #orderedReady}), at most {@code limit} in all. Parameters: those of
-   * {@link #claimDelete} but the last, those of {@link #orderedReady}, limit (in all).
+   * {@link #claimDelete}, those of {@link #orderedReady} (its limit is the limit in all).
    */
   public final String orderedClaimDelete;
   /** {@link #claimBatch} with {@link #orderedClaimDelete}. */
@@ -181,14 +181,15 @@ public final class Sql {
     claimDelete =
         "DELETE FROM " + table + " WHERE id = ANY(ARRAY(" + ready(table, filter) + ")) RETURNING " + COLUMNS;
     claimBatch = PIN_CLAIM_PLAN + "; " + claimDelete + "; " + UNPIN_CLAIM_PLAN;
+    // FOR UPDATE is not allowed in the arms of a UNION: the two parts are CTEs, the second takes what is left
     orderedClaimDelete =
-        "DELETE FROM "
-            + table
-            + " WHERE id = ANY(ARRAY(SELECT u.id FROM (("
+        "WITH u AS MATERIALIZED ("
             + ready(table, filter)
-            + ") UNION ALL ("
-            + orderedReady(table, filter)
-            + ")) u LIMIT ?)) RETURNING "
+            + "), o AS MATERIALIZED ("
+            + orderedReady(table, filter).replace(" LIMIT ? FOR UPDATE", " LIMIT greatest(? - (SELECT count(*) FROM u), 0) FOR UPDATE")
+            + ") DELETE FROM "
+            + table
+            + " WHERE id = ANY(ARRAY(SELECT id FROM u UNION ALL SELECT id FROM o)) RETURNING "
             + COLUMNS;
     orderedClaimBatch = PIN_CLAIM_PLAN + "; " + orderedClaimDelete + "; " + UNPIN_CLAIM_PLAN;
     keyLegacyRows =

@@ -206,7 +206,6 @@ final class Worker implements Runnable {
               if (engine.config.payloadFilter() != null) {
                 claim.setString(p++, engine.config.payloadFilter());
               }
-              claim.setInt(p++, batchSize);
               claim.setInt(p, batchSize);
             }
             long ticket = engine.batchStarted();
