@@ -14,9 +14,9 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Usage: {@code OrderedListenerProcess <jdbcUrl> <workers> <batchSize> <failPercent> [blockKey blockVersion]}.
  * Each callback fails at random ({@code failPercent} of first and second attempts); otherwise it records
- * (key, version, pid) in {@code observed}, and records in {@code overlaps} when another callback of the same
+ * (key, version, pid) in {@code observed}, and records in {@code overlapping} when another callback of the same
  * key holds the key's test lock at the same time (in any process). With a block key and version, that
- * callback prints {@code BLOCKED} and never returns.
+ * callback prints {@code BLOCKED} and never returns, in the first process that runs it (table {@code blocked}).
  */
 public final class OrderedListenerProcess {
 
@@ -27,6 +27,17 @@ public final class OrderedListenerProcess {
         "ordered_jobs", Change.class, false, true, true, null, null, java.util.Set.of(), Change.class.getName(),
         null, List.of(Fixtures.plainListener("OrderedListenerProcess#on", callback::on)), null, true,
         DeadKeyPolicy.MOVE_ON);
+  }
+
+  /** True for the one process, of all, that gets to block on this change (committed apart, so a kill keeps it). */
+  private static boolean firstToBlock(String url, Change change) throws Exception {
+    try (Connection c = java.sql.DriverManager.getConnection(url);
+        PreparedStatement ps =
+            c.prepareStatement("insert into blocked values (?, ?) on conflict do nothing")) {
+      ps.setString(1, change.key());
+      ps.setInt(2, change.version());
+      return ps.executeUpdate() == 1;
+    }
   }
 
   public static void main(String[] args) throws Exception {
@@ -50,7 +61,7 @@ public final class OrderedListenerProcess {
             try (ResultSet rs = ps.executeQuery()) {
               rs.next();
               if (!rs.getBoolean(1)) {
-                try (PreparedStatement o = c.prepareStatement("insert into overlaps values (?, ?)")) {
+                try (PreparedStatement o = c.prepareStatement("insert into overlapping values (?, ?)")) {
                   o.setString(1, change.key());
                   o.setInt(2, change.version());
                   o.executeUpdate();
@@ -58,7 +69,7 @@ public final class OrderedListenerProcess {
               }
             }
           }
-          if (change.key().equals(blockKey) && change.version() == blockVersion) {
+          if (change.key().equals(blockKey) && change.version() == blockVersion && firstToBlock(url, change)) {
             System.out.println("BLOCKED " + change);
             System.out.flush();
             while (true) {
