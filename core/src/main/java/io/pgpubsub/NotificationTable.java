@@ -23,10 +23,15 @@ public final class NotificationTable {
    * @throws IllegalArgumentException when PostgreSQL would reject the name
    */
   public static String ddl(String schema) {
+    return render("notification-table.sql", schema);
+  }
+
+  /** The resource {@code io/pgpubsub/<resource>} with {@code {{schema}}} replaced by {@code schema}'s SQL name. */
+  static String render(String resource, String schema) {
     String sqlName = SchemaNames.sql(schema);
-    try (InputStream in = NotificationTable.class.getResourceAsStream("notification-table.sql")) {
+    try (InputStream in = NotificationTable.class.getResourceAsStream(resource)) {
       if (in == null) {
-        throw new IllegalStateException("io/pgpubsub/notification-table.sql missing from the class path");
+        throw new IllegalStateException("io/pgpubsub/" + resource + " missing from the class path");
       }
       StringBuilder sql = new StringBuilder();
       for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n", -1)) {
