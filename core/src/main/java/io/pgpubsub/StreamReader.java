@@ -177,7 +177,8 @@ public final class StreamReader implements AutoCloseable {
               head = pruned.oldest();
               base = head;
             }
-            continue;
+            page = new StreamPage(List.of(), pruned.oldest(), true); // look again soon
+            break;
           }
           reads.incrementAndGet();
           if (!page.events().isEmpty()) {
