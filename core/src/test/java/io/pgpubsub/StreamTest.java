@@ -112,6 +112,25 @@ class StreamTest {
     assertThat(seen.get(0).position()).isLessThan(seen.get(1).position());
   }
 
+  /** A transaction never reads its own uncommitted events (its own xid counts in its snapshot's xmin). */
+  @Test
+  void aTransactionNeverReadsItsOwnUncommittedEvents() throws Exception {
+    try (Connection c = db.connect()) {
+      c.setAutoCommit(false);
+      streams.append(c, "own", new Ev(0, 1));
+      StreamPage page = streams.read(c, "own", StreamPosition.BEGINNING, 10);
+      assertThat(page.events()).isEmpty();
+      assertThat(page.heldBack()).isTrue();
+      c.rollback();
+      assertThat(streams.read(c, "own", StreamPosition.BEGINNING, 10).events()).isEmpty();
+      streams.append(c, "own", new Ev(0, 2));
+      c.commit();
+      assertThat(streams.read(c, "own", StreamPosition.BEGINNING, 10).events())
+          .extracting(e -> e.payloadAs(Ev.class).n())
+          .containsExactly(2);
+    }
+  }
+
   /**
    * 20 writers append in transactions of 1..5 events, wait a random while before committing (so commits come in
    * random order against their positions), and roll back one transaction in ten, for 30 s
