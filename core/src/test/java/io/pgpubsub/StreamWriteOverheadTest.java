@@ -34,6 +34,12 @@ class StreamWriteOverheadTest {
     Notifier notifier = Notifier.create("public", List.of(Fixtures.plain("placed", Placed.class, true)));
     try (Connection c = db.connect()) {
       streams.install(c);
+      try (var rs = c.createStatement().executeQuery(
+          "select current_setting('server_version'), current_setting('fsync'), current_setting('synchronous_commit')")) {
+        rs.next();
+        System.out.println("stream: PostgreSQL " + rs.getString(1) + ", fsync=" + rs.getString(2) + ", synchronous_commit="
+            + rs.getString(3));
+      }
       c.setAutoCommit(false);
       long streamNanos = 0;
       long lockableNanos = 0;
