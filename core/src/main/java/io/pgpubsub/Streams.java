@@ -136,6 +136,15 @@ public final class Streams {
   }
 
   /**
+   * Every stream's figures (events stored, oldest and newest, tail, retention's watermark) and each named
+   * consumer's position and lag, by stream name. Counts every stream's events: meant for status pages, not for a
+   * hot path.
+   */
+  public java.util.List<StreamStatus> status(Connection connection) throws SQLException {
+    return repository.status(connection);
+  }
+
+  /**
    * Installs a trigger on {@code table} (a name as SQL writes it, for example {@code public.orders} or {@code
    * "Order"}) that appends every inserted, updated and deleted row to {@code stream} inside the writer's
    * transaction, as {@code {"op","table","old","new","context"}} ({@code old}/{@code new} are {@code

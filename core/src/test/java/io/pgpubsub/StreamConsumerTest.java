@@ -127,6 +127,30 @@ class StreamConsumerTest {
     assertThat(count(db, "select count(*) from applied")).isZero();
   }
 
+  /** Status: each stream's count, tail and watermark, and each consumer's position and lag. */
+  @Test
+  void statusShowsPositionsRetentionAndLag() throws Exception {
+    List<StreamPosition> positions = append("status", 10);
+    try (Connection c = db.connect()) {
+      assertThat(StreamConsumer.runBatch(streams, c, "status", "fast", 7, (tx, events) -> {})).isEqualTo(7);
+      assertThat(StreamConsumer.runBatch(streams, c, "status", "slow", 2, (tx, events) -> {})).isEqualTo(2);
+      assertThat(streams.prune(c, "status", null, 5)).isEqualTo(5);
+      StreamStatus s =
+          streams.status(c).stream().filter(x -> x.stream().equals("status")).findFirst().orElseThrow();
+      assertThat(s.events()).isEqualTo(5);
+      assertThat(s.tail()).isEqualTo(positions.get(9));
+      assertThat(s.prunedUpTo()).isEqualTo(positions.get(4));
+      assertThat(s.prunedAt()).isNotNull();
+      assertThat(s.oldestAt()).isNotNull();
+      assertThat(s.consumers())
+          .extracting(StreamStatus.Consumer::consumer, StreamStatus.Consumer::position, StreamStatus.Consumer::lag,
+              StreamStatus.Consumer::pruned)
+          .containsExactly(
+              org.assertj.core.groups.Tuple.tuple("fast", positions.get(6), 3L, false),
+              org.assertj.core.groups.Tuple.tuple("slow", positions.get(1), 5L, true));
+    }
+  }
+
   private ChildJvm child(String name, int blockAt) throws Exception {
     return ChildJvm.start(StreamConsumerProcess.class, name, List.of("-Xmx96m"), false,
         db.jdbcUrlWithCredentials(), "killed", "indexer", Integer.toString(blockAt));

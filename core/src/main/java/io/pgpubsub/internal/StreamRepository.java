@@ -4,6 +4,7 @@ import io.pgpubsub.StreamEvent;
 import io.pgpubsub.StreamPage;
 import io.pgpubsub.StreamPosition;
 import io.pgpubsub.StreamPositionPrunedException;
+import io.pgpubsub.StreamStatus;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -268,6 +269,56 @@ public final class StreamRepository {
       bind(ps, consumer, stream, Long.toString(position.xid()), position.id());
       ps.executeUpdate();
     }
+  }
+
+  /** Every stream that has events, a watermark or a consumer, by name; see {@link StreamStatus}. */
+  public List<StreamStatus> status(Connection c) throws SQLException {
+    String sql =
+        "WITH names AS (SELECT DISTINCT stream FROM " + events + " UNION SELECT stream FROM " + streams
+            + " UNION SELECT stream FROM " + consumers + ")"
+            + " SELECT n.stream, (SELECT count(*) FROM " + events + " e WHERE e.stream = n.stream),"
+            + " (SELECT min(created_at) FROM " + events + " e WHERE e.stream = n.stream),"
+            + " (SELECT max(created_at) FROM " + events + " e WHERE e.stream = n.stream),"
+            + " s.pruned_xid::text, s.pruned_id, s.pruned_at"
+            + " FROM names n LEFT JOIN " + streams + " s ON s.stream = n.stream ORDER BY n.stream";
+    List<StreamStatus> result = new ArrayList<>();
+    List<Object[]> rows = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(sql);
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        StreamPosition watermark =
+            rs.getString(5) != null ? new StreamPosition(Long.parseLong(rs.getString(5)), rs.getLong(6)) : null;
+        rows.add(new Object[] {
+          rs.getString(1), rs.getLong(2), instant(rs.getTimestamp(3)), instant(rs.getTimestamp(4)), watermark,
+          instant(rs.getTimestamp(7))
+        });
+      }
+    }
+    for (Object[] r : rows) {
+      String stream = (String) r[0];
+      StreamPosition watermark = (StreamPosition) r[4];
+      List<StreamStatus.Consumer> list = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT k.consumer, k.xid::text, k.id, k.updated_at, (SELECT count(*) FROM " + events
+              + " e WHERE e.stream = k.stream AND (e.xid, e.id) > (k.xid, k.id)) FROM " + consumers
+              + " k WHERE k.stream = ? ORDER BY k.consumer")) {
+        ps.setString(1, stream);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            StreamPosition p = new StreamPosition(Long.parseLong(rs.getString(2)), rs.getLong(3));
+            boolean pruned = watermark != null && !p.isBeginning() && p.compareTo(watermark) < 0;
+            list.add(new StreamStatus.Consumer(rs.getString(1), p, rs.getLong(5), instant(rs.getTimestamp(4)), pruned));
+          }
+        }
+      }
+      result.add(new StreamStatus(
+          stream, (Long) r[1], (Instant) r[2], (Instant) r[3], tail(c, stream), watermark, (Instant) r[5], list));
+    }
+    return result;
+  }
+
+  private static Instant instant(Timestamp t) {
+    return t != null ? t.toInstant() : null;
   }
 
   private static StreamPosition first(Connection c, String sql, Object... args) throws SQLException {
