@@ -352,7 +352,7 @@ public final class StreamReader implements AutoCloseable {
     }
 
     /** One page read on a connection of its own; null when the subscription ended (reset). */
-    private List<StreamEvent> catchUp() throws SQLException {
+    private List<StreamEvent> catchUp() {
       try (Connection c = dataSource.getConnection()) {
         c.setAutoCommit(true);
         catchUpReads.incrementAndGet();
@@ -371,6 +371,17 @@ public final class StreamReader implements AutoCloseable {
           log.warn("stream '{}': onReset failed", stream, e);
         }
         return null;
+      } catch (SQLException e) {
+        // the database is away: try again (a subscription ends only by reset, cancel or its subscriber's failure)
+        log.warn("stream '{}': a subscription's catch-up read at {} failed, again in 200 ms: {}", stream, cursor, e.toString());
+        try {
+          Thread.sleep(200);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          cancel();
+          return null;
+        }
+        return List.of();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         cancel();

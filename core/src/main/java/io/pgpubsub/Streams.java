@@ -65,10 +65,14 @@ public final class Streams {
     }
   }
 
-  /** The LISTEN/NOTIFY name that wakes readers of {@code stream}: {@code pgpubsub_stream.<stream>}, shortened as channel names are. */
+  /**
+   * The LISTEN/NOTIFY name that wakes readers of {@code stream}: {@code pgpubsub_stream:<schema>:<stream>},
+   * shortened to 63 bytes as channel names are. A wake-up is only a hint (readers also poll), so a name that
+   * meets another one costs an extra read, never an event.
+   */
   public String notifyName(String stream) {
     ChannelNames.validate(stream);
-    return ChannelNames.notifyName(schema, "pgpubsub_stream." + stream);
+    return ChannelNames.shorten("pgpubsub_stream:" + schema + ":" + stream);
   }
 
   /**

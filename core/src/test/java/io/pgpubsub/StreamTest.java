@@ -477,6 +477,20 @@ class StreamTest {
     }
   }
 
+  /** A stream name of 63 bytes works end to end, and its wake-up reaches a reader that would poll only every 10 minutes. */
+  @Test
+  void aLongStreamNameIsWokenByItsNotify() throws Exception {
+    String name = "s".repeat(63);
+    List<StreamEvent> got = new CopyOnWriteArrayList<>();
+    try (StreamReader hub = StreamReader.builder(db.dataSource(), name).pollInterval(Duration.ofMinutes(10)).start();
+        Connection c = db.connect()) {
+      hub.subscribe(hub.head(), got::add);
+      streams.append(c, name, new Ev(0, 1));
+      await(Duration.ofSeconds(30), "the event", () -> got.size() == 1);
+    }
+    assertThat(streams.notifyName(name).getBytes(java.nio.charset.StandardCharsets.UTF_8)).hasSizeLessThanOrEqualTo(63);
+  }
+
   @Test
   void positionsRoundTripAsTokens() {
     StreamPosition p = new StreamPosition(7315, 42);

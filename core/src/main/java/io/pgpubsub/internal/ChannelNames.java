@@ -58,7 +58,14 @@ public final class ChannelNames {
    */
   public static String notifyName(String schema, String channel) {
     validate(channel);
-    String whole = PUBLIC.equals(schema) ? channel : schema + ':' + channel;
+    return shorten(PUBLIC.equals(schema) ? channel : schema + ':' + channel);
+  }
+
+  /**
+   * {@code whole} when it fits PostgreSQL's 63 bytes, otherwise its first 54 bytes, {@code '#'} and 8 hex digits
+   * of its SHA-256 (see {@link #notifyName}).
+   */
+  public static String shorten(String whole) {
     byte[] bytes = whole.getBytes(StandardCharsets.UTF_8);
     if (bytes.length <= MAX_BYTES) {
       return whole;
