@@ -2,10 +2,15 @@ package io.pgpubsub.cli;
 
 import io.pgpubsub.ChannelStatus;
 import io.pgpubsub.ChannelStatusReader;
+import io.pgpubsub.StreamStatus;
+import io.pgpubsub.Streams;
 import io.pgpubsub.spi.ChannelDefinition;
 import io.pgpubsub.spi.Registries;
 import java.io.PrintWriter;
+import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -21,7 +26,9 @@ import picocli.CommandLine.Model.CommandSpec;
       "Shows per channel what waits, what is dead, and who listens.",
       "Columns: notifications pending (ready or waiting for a retry), retrying, dead, the age of the oldest"
           + " pending one, the listener processes seen in the last 30 s and their rate. Channels come from the"
-          + " table and from the class path (--classpath)."
+          + " table and from the class path (--classpath). Then, when streams are installed, per stream the events"
+          + " stored, the age of the oldest, the tail position and retention's watermark, and each named"
+          + " consumer's position and lag (events after it)."
     })
 final class StatusCommand implements Callable<Integer> {
 
@@ -73,8 +80,51 @@ final class StatusCommand implements Callable<Integer> {
         }
       }
     }
+    printStreams(out);
     out.flush();
     return ExitCode.OK;
+  }
+
+  /** Streams (docs/streams.md): events stored, tail, retention's watermark; each named consumer's position and lag. */
+  private void printStreams(PrintWriter out) throws SQLException {
+    List<StreamStatus> streams;
+    try (Connection c = db.installedDataSource().getConnection()) {
+      streams = Streams.create(db.schema).status(c);
+    } catch (SQLException e) {
+      if ("42P01".equals(e.getSQLState())) {
+        return; // streams not installed
+      }
+      throw e;
+    }
+    if (streams.isEmpty()) {
+      return;
+    }
+    String format = "%-32s %10s %12s %24s %24s%n";
+    out.printf("%n" + format, "STREAM", "EVENTS", "OLDEST", "TAIL", "PRUNED UP TO");
+    for (StreamStatus s : streams) {
+      out.printf(
+          format,
+          s.stream(),
+          s.events(),
+          s.oldestAt() == null ? "-" : age(Duration.between(s.oldestAt(), Instant.now()).toMillis() / 1000.0),
+          s.tail(),
+          s.prunedUpTo() == null ? "-" : s.prunedUpTo());
+    }
+    String consumers = "%-32s %-24s %24s %10s %12s%n";
+    if (streams.stream().anyMatch(s -> !s.consumers().isEmpty())) {
+      out.printf("%n" + consumers, "STREAM", "CONSUMER", "POSITION", "LAG", "UPDATED");
+      for (StreamStatus s : streams) {
+        for (StreamStatus.Consumer k : s.consumers()) {
+          out.printf(
+              consumers,
+              s.stream(),
+              k.consumer(),
+              k.pruned() ? k.position() + " (pruned)" : k.position().toString(),
+              k.lag(),
+              age(Duration.between(k.updatedAt(), Instant.now()).toMillis() / 1000.0));
+        }
+      }
+    }
   }
 
   static String age(double seconds) {
