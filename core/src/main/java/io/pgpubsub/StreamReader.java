@@ -188,7 +188,10 @@ public final class StreamReader implements AutoCloseable {
         failures = 0;
         if ((maxAge != null || maxCount > 0) && System.nanoTime() - lastPrune > pruneInterval.toNanos()) {
           lastPrune = System.nanoTime();
-          streams.prune(c, stream, maxAge, maxCount);
+          long pruned = streams.prune(c, stream, maxAge, maxCount);
+          if (pruned > 0) {
+            log.debug("stream reader of '{}': retention deleted {} events", stream, pruned);
+          }
         }
         long waitMs = Math.max(1, (page.heldBack() ? heldBackPoll : pollInterval).toMillis());
         c.unwrap(PGConnection.class).getNotifications((int) Math.min(Integer.MAX_VALUE, waitMs));
@@ -472,6 +475,9 @@ public final class StreamReader implements AutoCloseable {
     public Builder retention(Duration maxAge, long maxCount) {
       if (maxCount < 0) {
         throw new IllegalArgumentException("maxCount must not be negative, was " + maxCount);
+      }
+      if (maxAge != null && maxAge.isNegative()) {
+        throw new IllegalArgumentException("maxAge must not be negative, was " + maxAge);
       }
       this.maxAge = maxAge;
       this.maxCount = maxCount;

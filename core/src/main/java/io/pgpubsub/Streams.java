@@ -136,6 +136,9 @@ public final class Streams {
     if (maxCount < 0) {
       throw new IllegalArgumentException("maxCount must not be negative, was " + maxCount);
     }
+    if (maxAge != null && maxAge.isNegative()) {
+      throw new IllegalArgumentException("maxAge must not be negative, was " + maxAge);
+    }
     return repository.prune(connection, stream, maxAge, maxCount);
   }
 
