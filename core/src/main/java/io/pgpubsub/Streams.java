@@ -125,7 +125,7 @@ public final class Streams {
 
   /**
    * Retention: deletes the oldest events of {@code stream} that are older than {@code maxAge} (null: no age
-   * limit) and all but the newest {@code maxCount} (0: no count limit), oldest first in position order, and only
+   * limit) or beyond the newest {@code maxCount} (0: no count limit), oldest first in position order, and only
    * events that are final (readable). Readers whose position was deleted get {@link
    * StreamPositionPrunedException} from then on. Runs its own transaction on {@code connection}.
    *

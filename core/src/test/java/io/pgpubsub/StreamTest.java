@@ -449,6 +449,30 @@ class StreamTest {
     }
   }
 
+  /** The reader runs retention when configured: the stream is cut to the newest events, the watermark moves. */
+  @Test
+  void theReaderRunsRetention() throws Exception {
+    List<StreamPosition> positions = new ArrayList<>();
+    try (Connection c = db.connect()) {
+      for (int n = 0; n < 10; n++) {
+        positions.add(streams.append(c, "retained", new Ev(0, n)));
+      }
+    }
+    try (StreamReader hub = StreamReader.builder(db.dataSource(), "retained")
+        .retention(Duration.ofDays(7), 3)
+        .pruneInterval(Duration.ofMillis(50))
+        .pollInterval(Duration.ofMillis(50))
+        .start()) {
+      await(Duration.ofSeconds(30), "3 events kept",
+          () -> Fixtures.count(db, "select count(*) from pgpubsub_stream_event where stream = 'retained'") == 3);
+    }
+    try (Connection c = db.connect()) {
+      assertThatThrownBy(() -> streams.read(c, "retained", positions.get(5), 10))
+          .isInstanceOf(StreamPositionPrunedException.class);
+      assertThat(streams.read(c, "retained", positions.get(6), 10).events()).hasSize(3);
+    }
+  }
+
   /** A position from another server (ahead of every xid this one handed out) is a reset, not an empty page. */
   @Test
   void aPositionFromTheFutureIsAReset() throws Exception {

@@ -164,8 +164,8 @@ public final class StreamRepository {
 
   /**
    * Retention: deletes the longest prefix (in position order) of readable events that are all older than
-   * {@code maxAge} (null: no age limit), and of what is left, every event but the newest {@code maxCount} (0: no
-   * count limit); records the highest deleted position as the watermark, in the same transaction. Runs in its
+   * {@code maxAge} (null: no age limit), and every event but the newest {@code maxCount} (0: no count limit),
+   * whichever reaches further, and only readable events; records the highest deleted position as the watermark, in the same transaction. Runs in its
    * own transaction on {@code c} (auto-commit is restored), serialized per stream by an advisory lock.
    *
    * @return how many events were deleted
@@ -188,16 +188,19 @@ public final class StreamRepository {
         rs.next();
         horizon = rs.getString(1);
       }
-      StringBuilder where = new StringBuilder("stream = ? AND xid < ?::xid8");
+      // two prefixes of the position order may go: the events older than maxAge (up to the first young or not final
+      // one) and every event but the newest maxCount; the longer of the two is deleted, and only below the horizon
+      List<String> prefixes = new ArrayList<>();
       List<Object> args = new ArrayList<>(List.of(stream, horizon));
       if (maxAge != null) {
-        // the first event (in position order) that is young or not final: everything before it goes
         StreamPosition keep = first(c,
             "SELECT xid::text, id FROM " + events + " WHERE stream = ? AND (xid >= ?::xid8 OR created_at >= ?)"
                 + " ORDER BY xid, id LIMIT 1",
             stream, horizon, Timestamp.from(Instant.now().minus(maxAge)));
-        if (keep != null) {
-          where.append(" AND (xid, id) < (?::xid8, ?)");
+        if (keep == null) {
+          prefixes.add("true");
+        } else {
+          prefixes.add("(xid, id) < (?::xid8, ?)");
           args.add(Long.toString(keep.xid()));
           args.add(keep.id());
         }
@@ -206,14 +209,17 @@ public final class StreamRepository {
         StreamPosition lastGone = first(c,
             "SELECT xid::text, id FROM " + events + " WHERE stream = ? ORDER BY xid DESC, id DESC OFFSET ? LIMIT 1",
             stream, maxCount);
-        if (lastGone == null) {
-          c.commit();
-          return 0;
+        if (lastGone != null) {
+          prefixes.add("(xid, id) <= (?::xid8, ?)");
+          args.add(Long.toString(lastGone.xid()));
+          args.add(lastGone.id());
         }
-        where.append(" AND (xid, id) <= (?::xid8, ?)");
-        args.add(Long.toString(lastGone.xid()));
-        args.add(lastGone.id());
       }
+      if (prefixes.isEmpty()) {
+        c.commit();
+        return 0;
+      }
+      String where = "stream = ? AND xid < ?::xid8 AND (" + String.join(" OR ", prefixes) + ")";
       String sql =
           "WITH d AS (DELETE FROM " + events + " WHERE " + where + " RETURNING xid, id),"
               + " m AS (SELECT xid, id, count(*) OVER () AS n FROM d ORDER BY xid DESC, id DESC LIMIT 1),"
