@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -45,23 +46,26 @@ class StreamConsumerTest {
   }
 
   /**
-   * A handler that fails in the middle of a batch (after inserting rows) and a runner closed half-way, then
-   * started again: every event is applied once, in position order, and the stored position is the last event's.
+   * A handler that fails in the middle of a batch (after inserting rows), and a runner whose batch fails at event
+   * 200 every time (as a crash would) closed there, then a new runner: every event is applied once, in position order, and the stored position is the last event's.
    */
   @Test
   void resumesAfterARestartWithExactlyOnceEffects() throws Exception {
     List<StreamPosition> positions = append("orders", 300);
     AtomicBoolean failedOnce = new AtomicBoolean();
-    try (StreamConsumer first = consumer("orders", "indexer", failedOnce)) {
-      await(Duration.ofSeconds(60), "150 applied", () -> count(db, "select count(*) from applied") >= 150);
+    AtomicInteger stuck = new AtomicInteger();
+    try (StreamConsumer first = consumer("orders", "indexer", failedOnce, 200, stuck)) {
+      // the first runner cannot get past event 200 (its batch fails there every time, as a crash would)
+      await(Duration.ofSeconds(60), "200 applied and the batch at 200 failing",
+          () -> count(db, "select count(*) from applied") == 200 && stuck.get() >= 2);
     }
     assertThat(failedOnce).isTrue();
     long afterFirst = count(db, "select count(*) from applied");
-    assertThat(afterFirst).isLessThan(300); // the first runner stopped before the end: the second one resumes
+    assertThat(afterFirst).isEqualTo(200);
     try (Connection c = db.connect()) {
       assertThat(StreamConsumer.position(streams, c, "orders", "indexer")).isEqualTo(positions.get((int) afterFirst - 1));
     }
-    try (StreamConsumer second = consumer("orders", "indexer", failedOnce)) {
+    try (StreamConsumer second = consumer("orders", "indexer", failedOnce, Integer.MAX_VALUE, stuck)) {
       await(Duration.ofSeconds(60), "300 applied", () -> count(db, "select count(*) from applied") >= 300);
     }
     assertExactlyOnceInOrder(300);
@@ -75,8 +79,8 @@ class StreamConsumerTest {
   @Test
   void twoRunnersOfOneConsumerApplyEachEventOnce() throws Exception {
     append("twice", 100);
-    try (StreamConsumer a = consumer("twice", "c", new AtomicBoolean(true));
-        StreamConsumer b = consumer("twice", "c", new AtomicBoolean(true))) {
+    try (StreamConsumer a = consumer("twice", "c", new AtomicBoolean(true), Integer.MAX_VALUE, new AtomicInteger());
+        StreamConsumer b = consumer("twice", "c", new AtomicBoolean(true), Integer.MAX_VALUE, new AtomicInteger())) {
       append("twice", 400);
       await(Duration.ofSeconds(60), "500 applied", () -> count(db, "select count(*) from applied") >= 500);
     }
@@ -156,7 +160,8 @@ class StreamConsumerTest {
         db.jdbcUrlWithCredentials(), "killed", "indexer", Integer.toString(blockAt));
   }
 
-  private StreamConsumer consumer(String stream, String name, AtomicBoolean failedOnce) {
+  private StreamConsumer consumer(
+      String stream, String name, AtomicBoolean failedOnce, int failAt, AtomicInteger failuresAt) {
     return StreamConsumer.builder(db.dataSource(), stream, name)
         .batchSize(25)
         .pollInterval(Duration.ofMillis(20))
@@ -170,6 +175,10 @@ class StreamConsumerTest {
                 }
                 if (n == 130 && failedOnce.compareAndSet(false, true)) {
                   throw new IllegalStateException("failing once in the middle of a batch");
+                }
+                if (n >= failAt) {
+                  failuresAt.incrementAndGet();
+                  throw new IllegalStateException("this runner cannot get past " + failAt);
                 }
               }
             })
