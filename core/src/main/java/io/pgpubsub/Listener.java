@@ -527,7 +527,11 @@ public final class Listener implements AutoCloseable {
       return type.getConstructor().newInstance();
     } catch (NoSuchMethodException e) {
       throw new IllegalStateException(
-          type.getName() + " needs a public no-argument constructor, or configure listenerFactory(...)", e);
+          "listener class " + type.getName() + " has no public no-argument constructor, so the listener cannot"
+              + " create it. Give it one; or create it yourself with Listener.Builder.listenerFactory(type -> ...);"
+              + " in a Spring Boot application, let the application run its listener (pgpubsub-spring-boot-starter"
+              + " creates listener classes as beans, constructor injection included) instead of `pgpubsub listen`",
+          e);
     } catch (ReflectiveOperationException e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       throw new IllegalStateException("the constructor of " + type.getName() + " failed: " + cause, cause);
