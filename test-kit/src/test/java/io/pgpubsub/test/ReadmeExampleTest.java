@@ -3,24 +3,76 @@ package io.pgpubsub.test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** The README's example test is this module's OrderEventsTest, character for character, so it compiles and runs. */
+/**
+ * Every code block of the README and of {@code docs/} that is marked {@code <!-- path/of/a/File -->} is that
+ * file of the repository, character for character, so what users copy is what the build compiles and runs.
+ * Lines between {@code reactor-only:start} and {@code reactor-only:end} comments are this project's build only
+ * (a fixture's ordering dependency on the processor) and are left out of the comparison.
+ */
 class ReadmeExampleTest {
 
-  static final String FILE = "test-kit/src/test/java/com/example/orders/OrderEventsTest.java";
+  private static final Pattern MARKER =
+      Pattern.compile("(?m)^( *)<!-- ([\\w./-]+\\.(?:java|xml|yaml|yml|properties)) -->\\n\\1```[a-z]*\\n");
+
+  static final Path ROOT = Path.of("").toAbsolutePath().getParent(); // surefire runs in the module's folder
 
   @Test
-  void theReadmeShowsTheExampleTestThatTheBuildRuns() throws Exception {
-    Path root = Path.of("").toAbsolutePath().getParent(); // surefire runs in the module's folder
-    String readme = Files.readString(root.resolve("README.md"));
-    String marker = "<!-- " + FILE + " -->";
-    int at = readme.indexOf(marker);
-    assertTrue(at >= 0, "README.md has the marker " + marker);
-    int start = readme.indexOf("```java\n", at) + "```java\n".length();
-    int end = readme.indexOf("```\n", start);
-    assertEquals(Files.readString(root.resolve(FILE)), readme.substring(start, end), "README snippet = " + FILE);
+  void everyMarkedSnippetIsTheFileItNames() throws IOException {
+    List<Path> pages = new ArrayList<>(List.of(ROOT.resolve("README.md")));
+    try (Stream<Path> docs = Files.list(ROOT.resolve("docs"))) {
+      docs.filter(p -> p.toString().endsWith(".md")).sorted().forEach(pages::add);
+    }
+    int checked = 0;
+    for (Path page : pages) {
+      String text = Files.readString(page);
+      Matcher m = MARKER.matcher(text);
+      while (m.find()) {
+        String indent = m.group(1);
+        String file = m.group(2);
+        int end = text.indexOf("\n" + indent + "```\n", m.end() - 1);
+        assertTrue(end >= 0, page.getFileName() + ": the block of " + file + " is not closed");
+        String block = text.substring(m.end(), end + 1);
+        if (!indent.isEmpty()) {
+          block = block.lines().map(l -> l.startsWith(indent) ? l.substring(indent.length()) : l)
+              .reduce("", (a, b) -> a + b + "\n");
+        }
+        assertEquals(withoutReactorOnly(Files.readString(ROOT.resolve(file))), block,
+            ROOT.relativize(page) + " shows " + file);
+        checked++;
+      }
+    }
+    assertTrue(checked >= 7, "the README and docs/ show the tested files (found " + checked + " marked blocks)");
+  }
+
+  @Test
+  void theReadmeShowsTheExampleTestThatTheBuildRuns() throws IOException {
+    String readme = Files.readString(ROOT.resolve("README.md"));
+    assertTrue(readme.contains("<!-- test-kit/src/test/java/com/example/orders/OrderEventsTest.java -->"));
+    assertTrue(readme.contains("<!-- fixtures/boot-minimal/pom.xml -->"));
+  }
+
+  static String withoutReactorOnly(String text) {
+    StringBuilder out = new StringBuilder();
+    boolean skip = false;
+    for (String line : text.split("\n", -1)) {
+      if (line.contains("reactor-only:start")) {
+        skip = true;
+      } else if (line.contains("reactor-only:end")) {
+        skip = false;
+      } else if (!skip) {
+        out.append(line).append('\n');
+      }
+    }
+    return out.substring(0, out.length() - 1);
   }
 }
