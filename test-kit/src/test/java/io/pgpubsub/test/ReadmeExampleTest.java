@@ -61,6 +61,41 @@ class ReadmeExampleTest {
     assertTrue(readme.contains("<!-- fixtures/boot-minimal/pom.xml -->"));
   }
 
+  /**
+   * A public type of a published module that the README names (as a word) has its package in the README: in the
+   * tour's table of packages or in an import line.
+   */
+  @Test
+  void everyPublicTypeTheReadmeNamesHasItsPackageShown() throws IOException {
+    String readme = Files.readString(ROOT.resolve("README.md"));
+    List<String> missing = new ArrayList<>();
+    for (String module : List.of("core", "hibernate-integration", "spring-boot-starter", "test-kit", "dashboard")) {
+      Path sources = ROOT.resolve(module).resolve("src/main/java");
+      try (Stream<Path> files = Files.walk(sources)) {
+        for (Path f : (Iterable<Path>) files.filter(p -> p.toString().endsWith(".java"))::iterator) {
+          String relative = sources.relativize(f).toString().replace('\\', '/');
+          if (relative.contains("/internal/")) {
+            continue;
+          }
+          String name = f.getFileName().toString().replace(".java", "");
+          String pkg = relative.substring(0, relative.lastIndexOf('/')).replace('/', '.');
+          String source = Files.readString(f);
+          boolean isPublic = Pattern.compile("(?m)^public .*\\b(class|interface|@interface|record|enum) " + name + "\\b")
+              .matcher(source).find();
+          if (!isPublic || !Pattern.compile("\\b" + name + "\\b").matcher(readme).find()) {
+            continue;
+          }
+          boolean shown = readme.contains(pkg + "." + name)
+              || Pattern.compile("`" + Pattern.quote(pkg) + "`[^|\\n]*\\|[^\\n]*`" + name + "`").matcher(readme).find();
+          if (!shown) {
+            missing.add(pkg + "." + name);
+          }
+        }
+      }
+    }
+    assertTrue(missing.isEmpty(), "the README names these types without their package: " + missing);
+  }
+
   static String withoutReactorOnly(String text) {
     StringBuilder out = new StringBuilder();
     boolean skip = false;
