@@ -37,7 +37,7 @@ import javax.sql.DataSource;
  *
  * <p>One dedicated connection LISTENs; {@code workers} threads claim notifications in batches with {@code
  * FOR UPDATE SKIP LOCKED} on a HikariCP pool and run each notification's callbacks in the transaction that
- * removes it. See the README section "Listener runtime" for every option and the exact delivery guarantees.
+ * removes it. See docs/listener.md for every option and docs/guarantees.md for the exact delivery guarantees.
  * {@link #close()} stops gracefully and is idempotent.
  */
 public final class Listener implements AutoCloseable {

@@ -248,6 +248,20 @@ class StarterAutoConfigurationTest {
   }
 
   @Test
+  void withSpringSecurityTheDashboardIsMountedAndSecurityProtectsIt() {
+    web.withConfiguration(AutoConfigurations.of(
+            org.springframework.boot.security.autoconfigure.SecurityAutoConfiguration.class,
+            org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration.class))
+        .withPropertyValues("pgpubsub.dashboard.enabled=true", "pgpubsub.dashboard.token=t0ken",
+            "spring.security.user.password=secret")
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          assertThat(context).hasBean("pgpubsubDashboard");
+          assertThat(context).hasBean("springSecurityFilterChain");
+        });
+  }
+
+  @Test
   void aReactiveApplicationGetsNoServletDashboardAndStillStarts() {
     new ReactiveWebApplicationContextRunner()
         .withConfiguration(AutoConfigurations.of(PgPubSubDashboardAutoConfiguration.class))
@@ -265,7 +279,8 @@ class StarterAutoConfigurationTest {
   void aUsersApplicationBootsReceivesACallbackThroughConstructorInjectionAndStopsWithoutAWarning(
       CapturedOutput output) {
     int from = output.getAll().length();
-    app("boot_plain").withClassLoader(new FilteredClassLoader("org.flywaydb", "liquibase"))
+    app("boot_plain").withClassLoader(
+            new FilteredClassLoader("org.flywaydb", "liquibase", "org.springframework.security"))
         .run(context -> {
           assertThat(context).hasNotFailed();
           assertThat(context).hasSingleBean(PubSubListenerLifecycle.class).hasSingleBean(PubSubContext.class);
@@ -363,6 +378,13 @@ class StarterAutoConfigurationTest {
 
   private TestDatabase isolated;
 
+  /** Spring Security is on the test class path for one test; these applications have none. */
+  private static List<String> without(String... parts) {
+    List<String> all = new java.util.ArrayList<>(List.of(parts));
+    all.addAll(List.of("/spring-security-", "/spring-boot-security"));
+    return all;
+  }
+
   private String[] isolatedArgs(String hint, String... more) {
     TestDatabase d = isolated = fresh(hint);
     List<String> args = new java.util.ArrayList<>(List.of(
@@ -380,7 +402,7 @@ class StarterAutoConfigurationTest {
     int from = output.getAll().length();
     // issue 22: NoClassDefFoundError: org/flywaydb/core/api/migration/JavaMigration
     String result = ClassPathWithout.boot(
-        List.of("/flyway-", "/spring-boot-flyway/", "/liquibase-core/", "/spring-boot-liquibase/"),
+        without("/flyway-", "/spring-boot-flyway/", "/liquibase-core/", "/spring-boot-liquibase/"),
         isolatedArgs("iso_noflyway", "--spring.jpa.hibernate.ddl-auto=update"));
     assertThat(result).startsWith("processed=1 received=[first]").contains("pgPubSubHibernateProperties")
         .doesNotContain("pgPubSubFlywayMigration");
@@ -390,7 +412,7 @@ class StarterAutoConfigurationTest {
   @Test
   void withFlywayThePgpubsubMigrationInstallsAndHibernateValidates() throws Exception {
     String result = ClassPathWithout.boot(
-        List.of("/liquibase-core/", "/spring-boot-liquibase/"),
+        without("/liquibase-core/", "/spring-boot-liquibase/"),
         isolatedArgs("iso_flyway", "--spring.jpa.hibernate.ddl-auto=validate"));
     assertThat(result).startsWith("processed=1 received=[first]").contains("pgPubSubFlywayMigration");
     try (var c = isolated.connect(); var s = c.createStatement();
@@ -406,7 +428,7 @@ class StarterAutoConfigurationTest {
       throws Exception {
     int from = output.getAll().length();
     String result = ClassPathWithout.boot(
-        List.of("/flyway-", "/spring-boot-flyway/"),
+        without("/flyway-", "/spring-boot-flyway/"),
         isolatedArgs("iso_liquibase",
             "--spring.liquibase.change-log=classpath:db/changelog/master.xml",
             "--pgpubsub.schema-management=validate",
@@ -423,7 +445,7 @@ class StarterAutoConfigurationTest {
   @Test
   void withoutActuatorAndMicrometerTheApplicationBoots() throws Exception {
     String result = ClassPathWithout.boot(
-        List.of("/flyway-", "/spring-boot-flyway/", "/liquibase-core/", "/spring-boot-liquibase/",
+        without("/flyway-", "/spring-boot-flyway/", "/liquibase-core/", "/spring-boot-liquibase/",
             "/spring-boot-actuator", "/spring-boot-health/", "/micrometer-", "/spring-boot-micrometer"),
         isolatedArgs("iso_noactuator", "--spring.jpa.hibernate.ddl-auto=update"));
     assertThat(result).startsWith("processed=1 received=[first]").doesNotContain("HealthIndicator");
@@ -432,7 +454,7 @@ class StarterAutoConfigurationTest {
   @Test
   void withoutTheDashboardAndWithoutAnyWebStackTheApplicationBoots() throws Exception {
     String result = ClassPathWithout.boot(
-        List.of("/flyway-", "/spring-boot-flyway/", "/liquibase-core/", "/spring-boot-liquibase/",
+        without("/flyway-", "/spring-boot-flyway/", "/liquibase-core/", "/spring-boot-liquibase/",
             "/dashboard/target/", "/pgpubsub-dashboard", "/spring-boot-webmvc/", "/spring-boot-webflux/",
             "/spring-webmvc/", "/spring-webflux/", "/tomcat-", "/spring-boot-tomcat", "/jakarta.servlet-api/"),
         isolatedArgs("iso_noweb", "--spring.jpa.hibernate.ddl-auto=update", "--pgpubsub.dashboard.enabled=true"));

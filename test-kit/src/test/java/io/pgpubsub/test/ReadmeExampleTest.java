@@ -55,10 +55,10 @@ class ReadmeExampleTest {
   }
 
   @Test
-  void theReadmeShowsTheExampleTestThatTheBuildRuns() throws IOException {
-    String readme = Files.readString(ROOT.resolve("README.md"));
-    assertTrue(readme.contains("<!-- test-kit/src/test/java/com/example/orders/OrderEventsTest.java -->"));
-    assertTrue(readme.contains("<!-- fixtures/boot-minimal/pom.xml -->"));
+  void theReadmeAndTheTestingGuideShowTheExampleBuildsThatTheBuildRuns() throws IOException {
+    assertTrue(Files.readString(ROOT.resolve("docs/testing.md"))
+        .contains("<!-- test-kit/src/test/java/com/example/orders/OrderEventsTest.java -->"));
+    assertTrue(Files.readString(ROOT.resolve("README.md")).contains("<!-- fixtures/boot-minimal/pom.xml -->"));
   }
 
   /**
@@ -94,6 +94,56 @@ class ReadmeExampleTest {
       }
     }
     assertTrue(missing.isEmpty(), "the README names these types without their package: " + missing);
+  }
+
+  private static final Pattern LINK = Pattern.compile("\\]\\(([^)\\s]+)\\)");
+
+  /** Every relative link of the README and docs/ reaches a file, and its #anchor a heading of that file. */
+  @Test
+  void noRelativeLinkIsBroken() throws IOException {
+    List<Path> pages = new ArrayList<>(List.of(ROOT.resolve("README.md")));
+    try (Stream<Path> docs = Files.list(ROOT.resolve("docs"))) {
+      docs.filter(p -> p.toString().endsWith(".md")).sorted().forEach(pages::add);
+    }
+    List<String> broken = new ArrayList<>();
+    int links = 0;
+    for (Path page : pages) {
+      String text = withoutFences(Files.readString(page));
+      Matcher m = LINK.matcher(text);
+      while (m.find()) {
+        String target = m.group(1);
+        if (target.matches("^[a-z]+:.*")) {
+          continue; // https:, mailto:
+        }
+        links++;
+        String file = target.contains("#") ? target.substring(0, target.indexOf('#')) : target;
+        String anchor = target.contains("#") ? target.substring(target.indexOf('#') + 1) : null;
+        Path resolved = file.isEmpty() ? page : page.getParent().resolve(file).normalize();
+        if (!Files.exists(resolved)) {
+          broken.add(ROOT.relativize(page) + ": " + target + " (no such file)");
+        } else if (anchor != null && !anchors(resolved).contains(anchor)) {
+          broken.add(ROOT.relativize(page) + ": " + target + " (no such heading)");
+        }
+      }
+    }
+    assertTrue(links > 20, "found only " + links + " relative links");
+    assertTrue(broken.isEmpty(), "broken links: " + broken);
+  }
+
+  /** GitHub's anchors of a Markdown file's headings. */
+  static List<String> anchors(Path file) throws IOException {
+    if (!file.toString().endsWith(".md")) {
+      return List.of();
+    }
+    return withoutFences(Files.readString(file)).lines()
+        .filter(l -> l.startsWith("#"))
+        .map(l -> l.replaceFirst("^#+\\s*", "").toLowerCase(java.util.Locale.ROOT)
+            .replaceAll("[^\\p{L}\\p{N} _-]", "").replace(' ', '-'))
+        .toList();
+  }
+
+  private static String withoutFences(String text) {
+    return text.replaceAll("(?s)```.*?```", "");
   }
 
   static String withoutReactorOnly(String text) {
