@@ -3,6 +3,7 @@ package io.pgpubsub.spring;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import io.pgpubsub.RetryPolicy;
 import io.pgpubsub.hibernate.SchemaManagement;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.validation.Errors;
@@ -141,28 +142,28 @@ public class PgPubSubProperties implements Validator {
     private List<String> channels = new ArrayList<>();
 
     /** Worker threads claiming and processing notifications (each holds one pool connection while busy). */
-    private int workers = 2;
+    private int workers = io.pgpubsub.Listener.DEFAULT_WORKERS;
 
     /** Notifications claimed per statement and transaction; lower it for slow callbacks. */
-    private int batchSize = 200;
+    private int batchSize = io.pgpubsub.Listener.DEFAULT_BATCH_SIZE;
 
     /** Safety-net poll when no NOTIFY arrives; the only wake-up of pgNotify = false channels. */
-    private Duration pollInterval = Duration.ofSeconds(1);
+    private Duration pollInterval = io.pgpubsub.Listener.DEFAULT_POLL_INTERVAL;
 
     /** Process what was stored before the start too (false leaves it to other listeners). */
-    private boolean recoverOnStart = true;
+    private boolean recoverOnStart = io.pgpubsub.Listener.DEFAULT_RECOVER_ON_START;
 
     /** Only claim notifications whose payload contains this JSON, e.g. {"context":{"tenant":"acme"}}. */
     private String payloadFilter;
 
     /** How long a graceful stop lets in-flight batches finish before rolling them back. */
-    private Duration gracePeriod = Duration.ofSeconds(30);
+    private Duration gracePeriod = io.pgpubsub.Listener.DEFAULT_GRACE_PERIOD;
 
     /**
      * How long one notification's callbacks may run; after it the batch is rolled back, the attempt recorded as
      * failed ("timed out after ...") and the worker replaced.
      */
-    private Duration callbackTimeout = Duration.ofMinutes(5);
+    private Duration callbackTimeout = io.pgpubsub.Listener.DEFAULT_CALLBACK_TIMEOUT;
 
     /**
      * Direct JDBC URL for the LISTEN connection when the DataSource goes through PgBouncer in transaction
@@ -319,13 +320,13 @@ public class PgPubSubProperties implements Validator {
   public static class Retry {
 
     /** Attempts in total before a notification is dead (1 = no retry). */
-    private int maxAttempts = 5;
+    private int maxAttempts = RetryPolicy.DEFAULT_MAX_ATTEMPTS;
 
     /** Delay after the first failed attempt; doubles with each further one. */
-    private Duration initialDelay = Duration.ofSeconds(1);
+    private Duration initialDelay = RetryPolicy.DEFAULT_INITIAL_DELAY;
 
     /** Longest delay between two attempts. */
-    private Duration maxDelay = Duration.ofMinutes(5);
+    private Duration maxDelay = RetryPolicy.DEFAULT_MAX_DELAY;
 
     public int getMaxAttempts() {
       return maxAttempts;
@@ -356,10 +357,10 @@ public class PgPubSubProperties implements Validator {
   public static class Reconnect {
 
     /** First delay after a lost connection. */
-    private Duration initialDelay = Duration.ofMillis(100);
+    private Duration initialDelay = io.pgpubsub.Listener.DEFAULT_RECONNECT_INITIAL_DELAY;
 
     /** Longest delay between reconnect attempts. */
-    private Duration maxDelay = Duration.ofSeconds(30);
+    private Duration maxDelay = io.pgpubsub.Listener.DEFAULT_RECONNECT_MAX_DELAY;
 
     public Duration getInitialDelay() {
       return initialDelay;

@@ -96,6 +96,40 @@ class StarterContractTest {
     assertThat(documented).isEqualTo(expected);
   }
 
+  /**
+   * The listener's defaults are written once, as constants of {@code Listener} and {@code RetryPolicy}, which the
+   * properties' fields refer to; the metadata states them for IDEs and the guide's table (the configuration
+   * processor cannot read a constant of another class), and this pins the metadata to the constants.
+   */
+  @Test
+  void theMetadataDefaultsAreTheLibrarysConstants() throws Exception {
+    Map<String, Map<String, Object>> metadata = metadata();
+    PgPubSubProperties.Listener l = new PgPubSubProperties().getListener();
+    Map<String, Object> expected = new LinkedHashMap<>();
+    expected.put("pgpubsub.listener.workers", Listener.DEFAULT_WORKERS);
+    expected.put("pgpubsub.listener.batch-size", Listener.DEFAULT_BATCH_SIZE);
+    expected.put("pgpubsub.listener.poll-interval", Listener.DEFAULT_POLL_INTERVAL);
+    expected.put("pgpubsub.listener.recover-on-start", Listener.DEFAULT_RECOVER_ON_START);
+    expected.put("pgpubsub.listener.grace-period", Listener.DEFAULT_GRACE_PERIOD);
+    expected.put("pgpubsub.listener.callback-timeout", Listener.DEFAULT_CALLBACK_TIMEOUT);
+    expected.put("pgpubsub.listener.retry.max-attempts", io.pgpubsub.RetryPolicy.DEFAULT_MAX_ATTEMPTS);
+    expected.put("pgpubsub.listener.retry.initial-delay", io.pgpubsub.RetryPolicy.DEFAULT_INITIAL_DELAY);
+    expected.put("pgpubsub.listener.retry.max-delay", io.pgpubsub.RetryPolicy.DEFAULT_MAX_DELAY);
+    expected.put("pgpubsub.listener.reconnect.initial-delay", Listener.DEFAULT_RECONNECT_INITIAL_DELAY);
+    expected.put("pgpubsub.listener.reconnect.max-delay", Listener.DEFAULT_RECONNECT_MAX_DELAY);
+    expected.forEach((name, value) -> {
+      String stated = (String) metadata.get(name).get("defaultValue");
+      Object parsed = value instanceof java.time.Duration
+          ? org.springframework.boot.convert.DurationStyle.detectAndParse(stated)
+          : value instanceof Integer ? (Object) Integer.valueOf(stated) : (Object) Boolean.valueOf(stated);
+      assertThat(parsed).as(name + " in the metadata").isEqualTo(value);
+    });
+    // and the bound defaults are those constants
+    assertThat(l.getWorkers()).isEqualTo(Listener.DEFAULT_WORKERS);
+    assertThat(l.getPollInterval()).isEqualTo(Listener.DEFAULT_POLL_INTERVAL);
+    assertThat(l.getRetry().getMaxDelay()).isEqualTo(io.pgpubsub.RetryPolicy.DEFAULT_MAX_DELAY);
+  }
+
   @Test
   void schemaManagementOffersItsValuesAsHints() throws Exception {
     JsonMapper json = JsonMapper.builder().build();
