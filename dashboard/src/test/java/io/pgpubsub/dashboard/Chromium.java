@@ -23,6 +23,8 @@ import org.openqa.selenium.chrome.ChromeOptions;
 final class Chromium {
 
   static final String SKIP_ENV = "PGPUBSUB_SKIP_BROWSER_TESTS";
+  /** A name this browser resolves to 127.0.0.1 (and nothing else does): a DNS-rebinding attacker's name. */
+  static final String REBIND_HOST = "rebind.test";
 
   private Chromium() {}
 
@@ -58,6 +60,8 @@ final class Chromium {
         "--disable-sync",
         "--disable-dev-shm-usage",
         "--window-size=1400,1500",
+        // a DNS name that resolves to this machine, as a DNS-rebinding attacker's name would
+        "--host-resolver-rules=MAP " + REBIND_HOST + " 127.0.0.1",
         "--user-data-dir=" + profile);
     ChromeDriverService service =
         new ChromeDriverService.Builder().usingDriverExecutable(driver.toFile()).usingAnyFreePort().build();
