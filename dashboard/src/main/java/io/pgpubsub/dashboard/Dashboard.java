@@ -69,6 +69,7 @@ public final class Dashboard {
   private final boolean anyHost;
   private final Duration heartbeatInterval;
   private final Duration lagThreshold;
+  private final HistorySampler sampler;
   private final boolean writesWithoutToken;
   private final Duration refresh;
   private final int maxPayloadChars;
@@ -91,6 +92,10 @@ public final class Dashboard {
     this.anyHost = b.allowedHosts.contains("*");
     this.heartbeatInterval = b.heartbeatInterval;
     this.lagThreshold = b.lagThreshold;
+    this.sampler =
+        b.historyInterval == null
+            ? null
+            : new HistorySampler(dataSource, schema, b.historyInterval, b.heartbeatInterval, b.historyRetention);
     this.writesWithoutToken = b.writesWithoutToken;
     this.refresh = b.refresh;
     this.maxPayloadChars = b.maxPayloadChars;
@@ -107,6 +112,27 @@ public final class Dashboard {
   /** A handler for the JDK's HTTP server; mount it with {@code server.createContext("/pgpubsub", handler)}. */
   public HttpHandler httpHandler() {
     return new DashboardHttpHandler(this);
+  }
+
+  /**
+   * Takes a history sample when one is due (see {@link Builder#historyInterval}): {@link DashboardServer}
+   * calls it on its own thread every interval, and every page refresh calls it too; an application that
+   * mounts the dashboard may call it from its scheduler so that history is kept while no page is open.
+   * Several dashboards may call it: one sample per interval is written (an advisory lock decides who).
+   */
+  public void sampleHistory() {
+    if (sampler != null) {
+      sampler.maybeSample();
+    }
+  }
+
+  /** The history sampling interval, or null when sampling is off. */
+  Duration historyInterval() {
+    return sampler == null ? null : sampler.interval();
+  }
+
+  HistorySampler sampler() {
+    return sampler;
   }
 
   /** Whether write actions are refused whatever the request carries. */
@@ -166,7 +192,7 @@ public final class Dashboard {
       case "assets/chart.umd.js":
         return classpathResource(chartJsPath, "text/javascript; charset=utf-8");
       case "api/overview":
-        return jsonResponse(overview());
+        return jsonResponse(overview(Query.parse(r.rawQuery())));
       case "api/dead":
         return jsonResponse(deadList(Query.parse(r.rawQuery())));
       case "api/dead/groups":
@@ -396,7 +422,9 @@ public final class Dashboard {
     return new ArrayList<>(names);
   }
 
-  private ObjectNode overview() throws SQLException {
+  private ObjectNode overview(Map<String, String> q) throws SQLException {
+    HistorySampler.Range range = HistorySampler.Range.parse(q.get("range"));
+    sampleHistory();
     List<ChannelStatus> statuses = statusReader.read(registryChannels());
     ObjectNode out = json.createObjectNode();
     out.put("readOnly", readOnly());
@@ -484,7 +512,18 @@ public final class Dashboard {
             + (s.dead() == 1 ? "" : "s")));
       }
     }
-    out.set("history", queries.history(json));
+    ObjectNode sampled = sampler == null ? json.createObjectNode() : sampler.read(json, range);
+    out.put("range", range.label);
+    if (sampled.isEmpty() && range == HistorySampler.Range.HOUR) {
+      // no samples from the tables (sampling off, or not yet): what the listeners reported
+      out.put("historySource", "listeners");
+      out.put("bucketSeconds", DeadLetterQueries.HISTORY_BUCKET_SECONDS);
+      out.set("history", queries.history(json));
+    } else {
+      out.put("historySource", "tables");
+      out.put("bucketSeconds", range.seconds / 240);
+      out.set("history", sampled);
+    }
     return out;
   }
 
@@ -743,6 +782,8 @@ public final class Dashboard {
     private final Set<String> allowedHosts = new TreeSet<>();
     private Duration heartbeatInterval = Duration.ofSeconds(10);
     private Duration lagThreshold = Duration.ofSeconds(60);
+    private Duration historyInterval = Duration.ofSeconds(10);
+    private Duration historyRetention = Duration.ofDays(7);
     private boolean writesWithoutToken;
     private Duration refresh = Duration.ofSeconds(5);
     private int maxPayloadChars = 64 * 1024;
@@ -834,6 +875,29 @@ public final class Dashboard {
         throw new IllegalArgumentException("lagThreshold must not be negative, got " + lagThreshold);
       }
       this.lagThreshold = lagThreshold;
+      return this;
+    }
+
+    /**
+     * How often the history of every channel (inflow, processed, backlog, lag) is sampled from the tables into
+     * {@code pgpubsub_channel_history} (created on first use), so that the charts show it while no listener
+     * runs; null switches sampling off (the charts then show what listeners reported, for the last hour).
+     * Default 10 s; at least 1 s.
+     */
+    public Builder historyInterval(Duration historyInterval) {
+      if (historyInterval != null && historyInterval.compareTo(Duration.ofSeconds(1)) < 0) {
+        throw new IllegalArgumentException("historyInterval must be at least 1 s, got " + historyInterval);
+      }
+      this.historyInterval = historyInterval;
+      return this;
+    }
+
+    /** How long history samples are kept. Default 7 days (the longest chart range); at least 1 hour. */
+    public Builder historyRetention(Duration historyRetention) {
+      if (historyRetention.compareTo(Duration.ofHours(1)) < 0) {
+        throw new IllegalArgumentException("historyRetention must be at least 1 hour, got " + historyRetention);
+      }
+      this.historyRetention = historyRetention;
       return this;
     }
 

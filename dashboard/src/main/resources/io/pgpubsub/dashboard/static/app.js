@@ -13,7 +13,7 @@
     selected: new Set(), charts: {}, detailId: null, detailDead: true, dbOk: true, lastOverview: null,
     dead: { channel: '', error: '', age: '', q: '', group: '', sort: 'dead', dir: 'desc', page: 0 },
     deadTotal: 0, deadPageSize: 50,
-    pending: { channel: '', state: 'pending', page: 0 }, pendingTotal: 0
+    pending: { channel: '', state: 'pending', page: 0 }, pendingTotal: 0, range: '1h'
   };
   window.pgpubsubDashboard = state; // for tests and for curious operators
 
@@ -122,7 +122,7 @@
   }
 
   // ---- deep links: #overview, #listeners, #groups, #dead?filters, #dead/ID, #notification/ID, #pending?..
-  const sections = { overview: 'overview-view', listeners: 'listeners-view', groups: 'groups-view', dead: 'dead-view', pending: 'pending-view' };
+  const sections = { overview: 'overview-view', history: 'history-view', listeners: 'listeners-view', groups: 'groups-view', dead: 'dead-view', pending: 'pending-view' };
 
   function deadParams(withPage) {
     const p = new URLSearchParams();
@@ -168,6 +168,8 @@
       d.page = Math.max(0, Number(params.get('page')) || 0);
       showDeadFilters();
       state.lastDead = null;
+    } else if (route === 'history') {
+      state.range = ['1h', '24h', '7d'].includes(params.get('range')) ? params.get('range') : '1h';
     } else if (route === 'pending') {
       state.pending.channel = params.get('channel') || '';
       state.pending.state = params.get('state') === 'retrying' ? 'retrying' : 'pending';
@@ -245,7 +247,7 @@
       listenerRows.push(tr);
     }
     $('listeners').tBodies[0].replaceChildren(...listenerRows);
-    renderCharts(o.history || {});
+    renderCharts(o);
     $('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
   }
 
@@ -257,30 +259,36 @@
 
   const palette = ['#2563eb', '#16a34a', '#db2777', '#ea580c', '#7c3aed', '#0891b2', '#ca8a04', '#4b5563'];
 
-  // points further apart than this (in minutes) have no history between them: drawn as a gap, not a line
-  const GAP_MINUTES = 25 / 60;
-
-  function withGaps(points, key) {
+  // points further apart than 2.5 buckets have no history between them: drawn as a gap, not a line; a null
+  // value (processed while no listener reported) is a gap too
+  function withGaps(points, key, gapMinutes, unit) {
     const out = [];
     let previous = null;
     for (const p of [...points].sort((a, b) => b.minutesAgo - a.minutesAgo)) {
-      if (previous !== null && previous - p.minutesAgo > GAP_MINUTES) out.push({ x: -(previous - GAP_MINUTES / 2), y: null });
-      out.push({ x: -p.minutesAgo, y: p[key] });
+      if (previous !== null && previous - p.minutesAgo > gapMinutes) out.push({ x: -(previous - gapMinutes / 2) / unit, y: null });
+      out.push({ x: -p.minutesAgo / unit, y: p[key] === undefined ? null : p[key] });
       previous = p.minutesAgo;
     }
     return out;
   }
 
-  function renderCharts(history) {
+  function renderCharts(o) {
+    const history = o.history || {};
+    for (const b of document.querySelectorAll('button.range')) b.dataset.active = String(b.dataset.range === (o.range || '1h'));
+    $('history-source').textContent = o.historySource === 'listeners'
+      ? '(from the listeners\' heartbeats: no samples from the tables yet)' : '';
     if (typeof Chart === 'undefined') return; // the chart library failed to load: tables still work
     const channels = Object.keys(history).sort();
+    const rangeMinutes = { '1h': 60, '24h': 1440, '7d': 10080 }[o.range || '1h'];
+    const unit = rangeMinutes > 60 ? 60 : 1; // x in hours beyond the hour
     let oldest = 5;
     for (const ch of channels) for (const p of history[ch]) oldest = Math.max(oldest, p.minutesAgo);
-    const xMin = -Math.min(60, Math.ceil(oldest));
-    for (const [id, key] of [['throughput-chart', 'rate'], ['lag-chart', 'lag']]) {
+    const xMin = -Math.min(rangeMinutes, Math.ceil(oldest)) / unit;
+    const gapMinutes = Math.max(25, 2.5 * (o.bucketSeconds || 10)) / 60;
+    for (const [id, key] of [['inflow-chart', 'inflow'], ['throughput-chart', 'rate'], ['backlog-chart', 'backlog'], ['lag-chart', 'lag']]) {
       const datasets = channels.map((ch, i) => ({
         label: ch,
-        data: withGaps(history[ch], key),
+        data: withGaps(history[ch], key, gapMinutes, unit),
         borderColor: palette[i % palette.length],
         backgroundColor: palette[i % palette.length],
         pointRadius: 0,
@@ -298,7 +306,7 @@
             parsing: true,
             maintainAspectRatio: false,
             scales: {
-              x: { type: 'linear', min: xMin, max: 0, title: { display: true, text: 'minutes ago' },
+              x: { type: 'linear', min: xMin, max: 0, title: { display: true, text: unit === 1 ? 'minutes ago' : 'hours ago' },
                    ticks: { callback: (v) => (v === 0 ? 'now' : String(-v)) } },
               y: { beginAtZero: true }
             },
@@ -309,6 +317,7 @@
       } else {
         chart.data.datasets = datasets;
         chart.options.scales.x.min = xMin;
+        chart.options.scales.x.title.text = unit === 1 ? 'minutes ago' : 'hours ago';
         chart.update();
       }
     }
@@ -539,7 +548,7 @@
     refreshing = true;
     again = false;
     try {
-      const o = await getJson('api/overview');
+      const o = await getJson('api/overview?range=' + encodeURIComponent(state.range));
       state.lastOverview = o;
       renderOverview(o);
       await loadDead();
@@ -604,6 +613,9 @@
       d.page = 0;
       deadChanged(false);
     });
+  }
+  for (const b of document.querySelectorAll('button.range')) {
+    b.addEventListener('click', () => { state.range = b.dataset.range; setHash('history', new URLSearchParams({ range: state.range })); refresh(); });
   }
   $('dead-prev').addEventListener('click', () => { state.dead.page = Math.max(0, state.dead.page - 1); deadChanged(true); });
   $('dead-next').addEventListener('click', () => { state.dead.page++; deadChanged(true); });
