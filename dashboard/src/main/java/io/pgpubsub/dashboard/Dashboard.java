@@ -70,6 +70,7 @@ public final class Dashboard {
   private final Duration heartbeatInterval;
   private final Duration lagThreshold;
   private final HistorySampler sampler;
+  private final AuditLog audit;
   private final boolean writesWithoutToken;
   private final Duration refresh;
   private final int maxPayloadChars;
@@ -102,6 +103,7 @@ public final class Dashboard {
     this.statusReader = ChannelStatusReader.of(dataSource, schema);
     this.deadLetters = DeadLetters.of(dataSource, schema);
     this.queries = new DeadLetterQueries(dataSource, schema);
+    this.audit = new AuditLog(dataSource, schema);
     this.chartJsPath = "META-INF/resources/webjars/chart.js/" + chartJsVersion() + "/dist/chart.umd.js";
   }
 
@@ -141,7 +143,13 @@ public final class Dashboard {
   }
 
   /** A request, relative to where the dashboard is mounted ({@code path} has no leading slash). */
-  record Request(String method, String path, String rawQuery, Function<String, String> header, byte[] body) {}
+  record Request(
+      String method, String path, String rawQuery, Function<String, String> header, byte[] body, String who) {
+
+    Request(String method, String path, String rawQuery, Function<String, String> header, byte[] body) {
+      this(method, path, rawQuery, header, body, null);
+    }
+  }
 
   /** A response: status, content type, extra headers, body. */
   record Response(int status, String contentType, Map<String, String> headers, byte[] body) {}
@@ -199,6 +207,8 @@ public final class Dashboard {
         return jsonResponse(deadGroups(Query.parse(r.rawQuery())));
       case "api/pending":
         return jsonResponse(pendingList(Query.parse(r.rawQuery())));
+      case "api/audit":
+        return jsonResponse(auditList(Query.parse(r.rawQuery())));
       default:
         Matcher m = DEAD_ID.matcher(path);
         if (m.matches()) {
@@ -270,8 +280,17 @@ public final class Dashboard {
       if (filter.channel() != null) {
         knownChannel(filter.channel());
       }
-      changed = retry ? queries.retryMatching(filter) : queries.purgeMatching(filter);
-      log.info("pgpubsub dashboard: {} {} dead notifications matching {}", retry ? "retried" : "purged", changed, filter);
+      List<Long> touched = retry ? queries.retryMatching(filter) : queries.purgeMatching(filter);
+      changed = touched.size();
+      log.info(
+          "pgpubsub dashboard: {} {} dead notifications matching {} ({})",
+          retry ? "retried" : "purged",
+          changed,
+          filter,
+          r.who());
+      ObjectNode recorded = json.createObjectNode();
+      f.forEach(recorded::put);
+      audit.record(json, retry ? "retry" : "purge", r.who(), touched, recorded, changed);
     } else if (body.has("ids") && body.get("ids").isArray()) {
       JsonNode ids = body.get("ids");
       if (ids.size() > MAX_SELECTION) {
@@ -284,12 +303,15 @@ public final class Dashboard {
         }
         list.add(id.asLong());
       }
+      List<Long> touched = new ArrayList<>();
       for (long id : list) {
         if (retry ? deadLetters.retry(id) : deadLetters.purge(id)) {
           changed++;
+          touched.add(id);
         }
       }
-      log.info("pgpubsub dashboard: {} dead notifications {}", retry ? "retried" : "purged", list);
+      log.info("pgpubsub dashboard: {} dead notifications {} ({})", retry ? "retried" : "purged", list, r.who());
+      audit.record(json, retry ? "retry" : "purge", r.who(), touched, null, changed);
     } else {
       throw new BadRequest(400, "give \"ids\": [..] or \"filter\": {..}");
     }
@@ -558,6 +580,20 @@ public final class Dashboard {
     }
     ObjectNode out = json.createObjectNode();
     out.set("groups", queries.groups(json, filter));
+    return out;
+  }
+
+  private ObjectNode auditList(Map<String, String> q) throws SQLException {
+    Long id = null;
+    if (q.get("id") != null && !q.get("id").isBlank()) {
+      try {
+        id = Long.parseLong(q.get("id").trim());
+      } catch (NumberFormatException e) {
+        throw new BadRequest(400, "id must be a number");
+      }
+    }
+    ObjectNode out = json.createObjectNode();
+    out.set("entries", audit.read(json, id, number(q, "limit", 50, 1, 500)));
     return out;
   }
 

@@ -187,12 +187,12 @@ final class DeadLetterQueries {
   /**
    * Makes every dead letter {@code filter} matches ready again (attempts reset) and wakes the listeners of
    * their channels, in one transaction. Channel names that break the naming rules (rows written by hand) are
-   * retried too; no listener serves them, so none is woken. @return how many
+   * retried too; no listener serves them, so none is woken. @return their ids
    */
-  int retryMatching(DeadFilter filter) throws SQLException {
+  List<Long> retryMatching(DeadFilter filter) throws SQLException {
     return inTransaction(
         c -> {
-          int n;
+          List<Long> ids = new ArrayList<>();
           List<String> names = new ArrayList<>();
           try (PreparedStatement ps =
               c.prepareStatement(
@@ -200,11 +200,12 @@ final class DeadLetterQueries {
                       + notifications
                       + " SET dead_at = NULL, attempts = 0, next_attempt_at = NULL"
                       + DeadFilter.WHERE
-                      + " RETURNING channel) SELECT count(*), coalesce(array_agg(DISTINCT channel), '{}') FROM r")) {
+                      + " RETURNING id, channel) SELECT coalesce(array_agg(id ORDER BY id), '{}'),"
+                      + " coalesce(array_agg(DISTINCT channel), '{}') FROM r")) {
             filter.bind(ps, 1);
             try (ResultSet rs = ps.executeQuery()) {
               rs.next();
-              n = rs.getInt(1);
+              ids.addAll(List.of((Long[]) rs.getArray(1).getArray()));
               for (String channel : (String[]) rs.getArray(2).getArray()) {
                 try {
                   names.add(ChannelNames.notifyName(schema, channel));
@@ -220,18 +221,25 @@ final class DeadLetterQueries {
               ps.executeQuery().close();
             }
           }
-          return n;
+          return ids;
         });
   }
 
-  /** Deletes every dead letter {@code filter} matches. @return how many */
-  int purgeMatching(DeadFilter filter) throws SQLException {
+  /** Deletes every dead letter {@code filter} matches. @return their ids */
+  List<Long> purgeMatching(DeadFilter filter) throws SQLException {
     return inTransaction(
         c -> {
-          try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + notifications + DeadFilter.WHERE)) {
+          List<Long> ids = new ArrayList<>();
+          try (PreparedStatement ps =
+              c.prepareStatement("DELETE FROM " + notifications + DeadFilter.WHERE + " RETURNING id")) {
             filter.bind(ps, 1);
-            return ps.executeUpdate();
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                ids.add(rs.getLong(1));
+              }
+            }
           }
+          return ids;
         });
   }
 

@@ -86,6 +86,7 @@ class DashboardOperatorBrowserTest {
     db.execute("delete from pgpubsub_notification");
     db.execute("delete from pgpubsub_listener_stats");
     db.execute("delete from pgpubsub_stats_history");
+    db.execute("drop table if exists pgpubsub_dashboard_audit");
     browser.manage().window().setSize(new Dimension(1400, 1500));
     browser.get(url);
     js("sessionStorage.clear()");
@@ -154,6 +155,17 @@ class DashboardOperatorBrowserTest {
     assertThat(query("select count(*) from pgpubsub_notification where dead_at is not null and id in ("
             + timeouts[0] + "," + timeouts[1] + "," + otherChannel[0] + "," + otherChannel[1] + ")"))
         .isEqualTo("4");
+
+    // the retry is recorded: who, what, how many; and the notification's own view says who retried it
+    wait.withMessage("the recorded action")
+        .until(d -> text("#audit tbody tr[data-action='retry'] td.changed").equals("3"));
+    assertThat(text("#audit tbody tr td.who")).isEqualTo("127.0.0.1");
+    assertThat(text("#audit tbody tr td.what"))
+        .isEqualTo("every dead letter matching channel payments, error \"com.shop.PaymentDeclinedException: card declined\"");
+    browser.get(url + "#notification/" + declined[1]);
+    wait.until(d -> browser.findElement(By.id("detail")).isDisplayed());
+    assertThat(text("#detail-audit")).startsWith("retried by 127.0.0.1 at ");
+    browser.findElement(By.id("detail-close")).click();
   }
 
   @Test

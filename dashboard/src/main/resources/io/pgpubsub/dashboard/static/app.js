@@ -122,7 +122,7 @@
   }
 
   // ---- deep links: #overview, #listeners, #groups, #dead?filters, #dead/ID, #notification/ID, #pending?..
-  const sections = { overview: 'overview-view', history: 'history-view', listeners: 'listeners-view', groups: 'groups-view', dead: 'dead-view', pending: 'pending-view' };
+  const sections = { audit: 'audit-view', overview: 'overview-view', history: 'history-view', listeners: 'listeners-view', groups: 'groups-view', dead: 'dead-view', pending: 'pending-view' };
 
   function deadParams(withPage) {
     const p = new URLSearchParams();
@@ -455,6 +455,39 @@
     $('pending').tBodies[0].replaceChildren(...rows);
   }
 
+  function describe(e) {
+    if (e.filter) {
+      const labels = [['channel', 'channel %'], ['error', 'error class %'], ['group', 'error "%"'], ['age', 'age %'], ['q', 'search "%"']];
+      const parts = labels.filter(([k]) => e.filter[k]).map(([k, label]) => label.replace('%', e.filter[k]));
+      return 'every dead letter ' + (parts.length ? 'matching ' + parts.join(', ') : 'of every channel');
+    }
+    const ids = e.ids || [];
+    return (ids.length === 1 ? 'notification ' : 'notifications ') + ids.slice(0, 20).join(', ') + (ids.length > 20 ? ', …' : '');
+  }
+
+  async function loadAudit() {
+    const d = await getJson('api/audit?limit=50');
+    const key = JSON.stringify(d);
+    if (key === state.lastAudit) return;
+    state.lastAudit = key;
+    const rows = d.entries.map((e) => {
+      const tr = el('tr');
+      tr.dataset.action = e.action;
+      cell(tr, new Date(e.at).toLocaleString());
+      cell(tr, e.who === null ? '-' : e.who, 'who');
+      cell(tr, e.action, 'action');
+      cell(tr, describe(e), 'what');
+      cell(tr, e.changed, 'num changed');
+      return tr;
+    });
+    if (rows.length === 0) {
+      const tr = el('tr', null, 'empty');
+      cell(tr, 'No retry or purge yet.').colSpan = 5;
+      rows.push(tr);
+    }
+    $('audit').tBodies[0].replaceChildren(...rows);
+  }
+
   async function openDetail(id, dead) {
     const base = (dead ? 'api/dead/' : 'api/notification/') + encodeURIComponent(id);
     const d = await getJson(base).catch((e) => { notice(e.message); return null; });
@@ -477,6 +510,10 @@
     const t = $('detail-truncated');
     t.hidden = !d.truncated;
     t.textContent = d.truncated ? 'Truncated: ' + d.payloadChars + ' characters in all. Download it to see it whole.' : '';
+    const actions = await getJson('api/audit?id=' + encodeURIComponent(d.id)).catch(() => ({ entries: [] }));
+    $('detail-audit').replaceChildren(...(actions.entries.length ? actions.entries.map((e) =>
+      el('li', (e.action === 'retry' ? 'retried' : 'purged') + ' by ' + (e.who || 'unknown') + ' at ' + e.at))
+      : [el('li', 'none through the dashboard', 'muted')]));
     renderMode();
     if (!$('detail').open) $('detail').showModal();
   }
@@ -553,6 +590,7 @@
       renderOverview(o);
       await loadDead();
       await loadPending();
+      await loadAudit();
       banner(null);
     } catch (e) {
       if (e.status === 401) {
