@@ -11,9 +11,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -238,6 +240,41 @@ class DashboardOperatorBrowserTest {
     wait.withMessage("orders behind on lag")
         .until(d -> "true".equals(attr("#channels tr[data-channel='orders']", "data-behind")));
     assertThat(problems()).anySatisfy(p -> assertThat(p).startsWith("channel orders is behind: the oldest of 4 pending waits 12"));
+  }
+
+  @Test
+  void aKilledListenerIsMarkedLateWithin25Seconds() throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process process =
+        new ProcessBuilder(
+                java,
+                "-cp",
+                System.getProperty("java.class.path"),
+                ListenerProcessMain.class.getName(),
+                db.jdbcUrlWithCredentials(),
+                "doomed")
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    try {
+      browser.get(url + "#listeners");
+      WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
+      wait.withMessage("the listener process live on the page")
+          .until(d -> listenerStates().entrySet().stream()
+              .anyMatch(e -> e.getKey().startsWith("doomed@") && e.getValue().equals("live")));
+      process.destroyForcibly(); // SIGKILL: no graceful stop removes its heartbeat rows
+      assertThat(process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+      long killed = System.nanoTime();
+      new WebDriverWait(browser, Duration.ofSeconds(25))
+          .withMessage("marked late within 25 s of kill -9")
+          .until(d -> listenerStates().entrySet().stream()
+              .anyMatch(e -> e.getKey().startsWith("doomed@") && !e.getValue().equals("live")));
+      assertThat(Duration.ofNanos(System.nanoTime() - killed)).isLessThanOrEqualTo(Duration.ofSeconds(25));
+      assertThat(problems()).anySatisfy(p -> assertThat(p).startsWith("listener doomed@").contains(" is late: "));
+      Chromium.screenshot(browser, "operator-killed-listener");
+    } finally {
+      process.destroyForcibly();
+    }
   }
 
   // ---------------------------------------------------------------- operator views
