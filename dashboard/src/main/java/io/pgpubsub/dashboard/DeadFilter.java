@@ -22,8 +22,13 @@ record DeadFilter(String channel, String errorClass, String group, Dashboard.Age
   static final Pattern ERROR_CLASS = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$.]{0,255}");
   /** The exception class at the start of last_error (which is a printed stack trace). */
   static final String ERROR_CLASS_SQL = "substring(last_error from '^[A-Za-z0-9_$.]+')";
-  /** An error group: the first line of last_error (class and message), cut to 300 characters. */
-  static final String GROUP_SQL = "left(split_part(last_error, E'\\n', 1), 300)";
+  /**
+   * An error group: the first line of last_error (class and message), cut to 300 characters, with every number
+   * that stands alone ("order 1042", "id=7") written as {@code #}, so that one failure with different ids is
+   * one group; digits inside a word ("Http2Exception") stay.
+   */
+  static final String GROUP_SQL =
+      "regexp_replace(left(split_part(last_error, E'\\n', 1), 300), '(^|[^A-Za-z0-9_$.])[0-9]+', '\\1#', 'g')";
 
   static final DeadFilter NONE = new DeadFilter(null, null, null, Dashboard.AgeFilter.ANY, null);
 

@@ -80,6 +80,22 @@ final class Chromium {
     return file;
   }
 
+  /**
+   * With {@code -Dpgpubsub.docs.screenshots=DIR}, saves what the browser shows (after scrolling {@code
+   * sectionId} into view, when given) as {@code DIR/<name>.png}: the documentation's screenshot of a view.
+   */
+  static void docs(WebDriver driver, String name, String sectionId) throws IOException {
+    String dir = System.getProperty("pgpubsub.docs.screenshots");
+    if (dir == null || dir.isBlank()) {
+      return;
+    }
+    if (sectionId != null) {
+      ((org.openqa.selenium.JavascriptExecutor) driver)
+          .executeScript("document.getElementById(arguments[0]).scrollIntoView()", sectionId);
+    }
+    Files.copy(screenshot(driver, "docs-" + name), Path.of(dir, name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+  }
+
   private static String env(String name, String fallback) {
     String v = System.getenv(name);
     return v == null || v.isBlank() ? fallback : v;

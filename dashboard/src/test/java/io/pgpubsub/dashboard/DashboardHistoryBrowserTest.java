@@ -132,6 +132,7 @@ class DashboardHistoryBrowserTest {
     }
     assertThat(backlog.stream().mapToDouble(Double::doubleValue).max().orElse(0)).isGreaterThanOrEqualTo(220);
     Chromium.screenshot(browser, "history-outage");
+    Chromium.docs(browser, "dashboard-history", "history-view");
 
     // the 24 h range: the same samples, downsampled into fewer points
     browser.findElement(By.cssSelector("button.range[data-range='24h']")).click();

@@ -147,6 +147,7 @@ class DashboardOperatorBrowserTest {
     assertThat(deadRowIds()).containsExactlyInAnyOrder(declined[0], declined[1], declined[2]);
     assertThat(browser.getCurrentUrl()).contains("#dead?").contains("channel=payments").contains("group=");
 
+    Chromium.docs(browser, "dashboard-error-groups", "groups-view");
     browser.findElement(By.id("retry-matching")).click();
     confirm("Retry all 3 dead notifications matching channel payments, error \"com.shop.PaymentDeclinedException: card declined\"?");
     wait.withMessage("the retried rows gone from the list").until(d -> deadRowIds().isEmpty());
@@ -234,6 +235,7 @@ class DashboardOperatorBrowserTest {
         .anySatisfy(p -> assertThat(p).startsWith("listener killed@3@host (channel orders) is gone: last heartbeat 4"))
         .noneSatisfy(p -> assertThat(p).contains("alive@1@host"));
     Chromium.screenshot(browser, "operator-liveness");
+    Chromium.docs(browser, "dashboard-liveness", null);
 
     // orders' oldest pending waits longer than the threshold: behind although a listener is live
     insertPending("orders", 1, 120);
@@ -294,6 +296,9 @@ class DashboardOperatorBrowserTest {
     assertThat(deadRowIds().get(49)).isEqualTo(ids[10]);
     assertThat(text("#dead-page")).isEqualTo("page 1 of 2");
     assertThat(text("#dead-total")).isEqualTo("(60)");
+    // one error with 60 different numbers in it is one group
+    wait.until(d -> groups().equals(Map.of("java.lang.IllegalStateException: no stock #", "60")));
+    Chromium.docs(browser, "dashboard-dead-letters", "dead-view");
     // the payload preview shows the row's fields, not the envelope
     assertThat(text("#dead tr[data-id='" + ids[59] + "'] td.preview")).isEqualTo("{\"sku\": \"SKU-59\"}");
 
@@ -328,6 +333,7 @@ class DashboardOperatorBrowserTest {
     WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
     wait.until(d -> browser.findElement(By.id("detail")).isDisplayed());
     assertThat(text("#detail-title")).isEqualTo("Dead notification " + dead);
+    Chromium.docs(browser, "dashboard-notification", null);
     assertThat(attr("#detail-link", "href")).endsWith("#dead/" + dead);
     browser.findElement(By.id("detail-close")).click();
 
@@ -344,6 +350,7 @@ class DashboardOperatorBrowserTest {
     wait.until(d -> !text("#channels tr[data-channel='links'] td.retrying").isEmpty());
     browser.findElement(By.cssSelector("#channels tr[data-channel='links'] td.retrying a")).click();
     wait.until(d -> browser.getCurrentUrl().endsWith("#pending?channel=links&state=retrying") && pendingRowIds().equals(List.of(waiting)));
+    Chromium.docs(browser, "dashboard-pending", "pending-view");
     assertThat(text("#pending tr[data-id='" + waiting + "'] td.next")).startsWith("in ");
     assertThat(text("#pending tr[data-id='" + waiting + "'] td.error")).isEqualTo("java.io.IOException: smtp down");
     assertThat(text("#pending tr[data-id='" + waiting + "'] td:nth-child(3)")).isEqualTo("2");
@@ -380,6 +387,7 @@ class DashboardOperatorBrowserTest {
       assertThat(((Number) js("return document.querySelector('#problems').getBoundingClientRect().right")).doubleValue())
           .isLessThanOrEqualTo(420);
       Chromium.screenshot(browser, "operator-420px");
+      Chromium.docs(browser, "dashboard-420px", null);
     } finally {
       browser.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
     }

@@ -291,7 +291,7 @@
         data: withGaps(history[ch], key, gapMinutes, unit),
         borderColor: palette[i % palette.length],
         backgroundColor: palette[i % palette.length],
-        pointRadius: 0,
+        pointRadius: 1.5, // a lone point between gaps stays visible
         borderWidth: 2,
         spanGaps: false,
         tension: 0.2
