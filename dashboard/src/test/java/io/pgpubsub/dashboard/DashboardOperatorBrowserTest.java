@@ -188,6 +188,33 @@ class DashboardOperatorBrowserTest {
     new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> deadRowIds().size() == 1);
   }
 
+  @Test
+  void withAReadTokenThePageShowsNoDataUntilTheTokenIsEntered() throws Exception {
+    insertDead("private", 1, "{\"new\":{\"card\":\"4111-1111\"}}", "java.lang.IllegalStateException: x");
+    Dashboard guarded =
+        Dashboard.builder(db.dataSource()).token(TOKEN).readToken("reader-token").refresh(Duration.ofSeconds(1)).build();
+    try (DashboardServer second = DashboardServer.start(guarded, new InetSocketAddress("127.0.0.1", 0))) {
+      browser.get(second.url());
+      WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+      wait.withMessage("the read-token banner").until(d -> "locked".equals(body("data-db")));
+      assertThat(browser.findElement(By.id("banner")).getText())
+          .isEqualTo("This dashboard needs its read token: enter it in the token box.");
+      assertThat(browser.getPageSource()).doesNotContain("4111-1111");
+      assertThat(deadRowIds()).isEmpty();
+
+      enterToken("reader-token");
+      wait.withMessage("the data after the read token").until(d -> deadRowIds().size() == 1);
+      assertThat(text("#dead tbody td.preview")).contains("4111-1111");
+      assertThat(notice()).isEqualTo("Token accepted for reading; writes stay locked.");
+      assertThat(mode()).isEqualTo("locked");
+      assertThat(writeButtonsEnabled()).containsOnly(false);
+
+      enterToken(TOKEN); // the write token reads too, and unlocks writes
+      wait.until(d -> mode().equals("writes"));
+      assertThat(deadRowIds()).hasSize(1);
+    }
+  }
+
   // ---------------------------------------------------------------- liveness
 
   @Test
