@@ -144,10 +144,16 @@ public final class Dashboard {
 
   /** A request, relative to where the dashboard is mounted ({@code path} has no leading slash). */
   record Request(
-      String method, String path, String rawQuery, Function<String, String> header, byte[] body, String who) {
+      String method,
+      String path,
+      String rawQuery,
+      Function<String, String> header,
+      byte[] body,
+      String who,
+      boolean inServletContainer) {
 
     Request(String method, String path, String rawQuery, Function<String, String> header, byte[] body) {
-      this(method, path, rawQuery, header, body, null);
+      this(method, path, rawQuery, header, body, null, false);
     }
   }
 
@@ -353,7 +359,8 @@ public final class Dashboard {
    * loaded such a page can neither read payloads nor write.
    */
   String refusedHost(Request r) {
-    if (anyHost) {
+    if (anyHost || (r.inServletContainer() && allowedHosts.isEmpty())) {
+      // in a servlet container the application's own security and host handling apply, until hosts are named
       return null;
     }
     String host = r.header().apply("host");
@@ -878,7 +885,10 @@ public final class Dashboard {
     /**
      * Host names the page may be opened by, besides IP addresses and {@code localhost}, which are always
      * allowed: requests whose {@code Host} or {@code Origin} names another host get 403 (DNS rebinding
-     * protection). {@code "*"} allows any host (only when a proxy in front checks it). Default: none.
+     * protection). {@code "*"} allows any host (only when a proxy in front checks it). Default: none. Mounted in
+     * a servlet container ({@link DashboardServlet}) the check is on only once hosts are named here (the
+     * application's own security and host handling apply otherwise); served by {@link DashboardServer} or
+     * {@link #httpHandler()} it is always on.
      */
     public Builder allowedHosts(Collection<String> hosts) {
       for (String h : hosts) {

@@ -54,7 +54,8 @@ final class DashboardHttpHandler implements HttpHandler {
                   exchange.getRequestURI().getRawQuery(),
                   exchange.getRequestHeaders()::getFirst,
                   body,
-                  who(exchange)));
+                  who(exchange),
+                  false));
       r.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
       exchange.getResponseHeaders().set("Content-Type", r.contentType());
       boolean head = exchange.getRequestMethod().equals("HEAD");

@@ -55,7 +55,8 @@ public final class DashboardServlet extends HttpServlet {
                 req.getQueryString(),
                 req::getHeader,
                 body,
-                req.getRemoteUser() != null ? req.getRemoteUser() : req.getRemoteAddr()));
+                req.getRemoteUser() != null ? req.getRemoteUser() : req.getRemoteAddr(),
+                true));
     resp.setStatus(r.status());
     r.headers().forEach(resp::setHeader);
     resp.setContentType(r.contentType());
