@@ -37,7 +37,7 @@ import javax.sql.DataSource;
  *
  * <p>One dedicated connection LISTENs; {@code workers} threads claim notifications in batches with {@code
  * FOR UPDATE SKIP LOCKED} on a HikariCP pool and run each notification's callbacks in the transaction that
- * removes it. See the README section "Listener runtime" for every option and the exact delivery guarantees.
+ * removes it. See docs/listener.md for every option and docs/guarantees.md for the exact delivery guarantees.
  * {@link #close()} stops gracefully and is idempotent.
  */
 public final class Listener implements AutoCloseable {
@@ -527,7 +527,11 @@ public final class Listener implements AutoCloseable {
       return type.getConstructor().newInstance();
     } catch (NoSuchMethodException e) {
       throw new IllegalStateException(
-          type.getName() + " needs a public no-argument constructor, or configure listenerFactory(...)", e);
+          "listener class " + type.getName() + " has no public no-argument constructor, so the listener cannot"
+              + " create it. Give it one; or create it yourself with Listener.Builder.listenerFactory(type -> ...);"
+              + " in a Spring Boot application, let the application run its listener (pgpubsub-spring-boot-starter"
+              + " creates listener classes as beans, constructor injection included) instead of `pgpubsub listen`",
+          e);
     } catch (ReflectiveOperationException e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       throw new IllegalStateException("the constructor of " + type.getName() + " failed: " + cause, cause);

@@ -42,12 +42,7 @@ public class PgPubSubDashboardAutoConfiguration {
     } else {
       dashboard.readOnly(true);
     }
-    String path = options.getPath().endsWith("/") ? options.getPath().substring(0, options.getPath().length() - 1)
-        : options.getPath();
-    if (!path.startsWith("/") || path.length() < 2 || path.contains("*")) {
-      throw new IllegalStateException(
-          "pgpubsub.dashboard.path must be a path such as /pgpubsub, not '" + options.getPath() + "'");
-    }
+    String path = options.getPath().replaceAll("/+$", ""); // checked when bound (PgPubSubProperties.validate)
     ServletRegistrationBean<DashboardServlet> bean =
         new ServletRegistrationBean<>(new DashboardServlet(dashboard.build()), path + "/*");
     bean.setName("pgpubsubDashboard");

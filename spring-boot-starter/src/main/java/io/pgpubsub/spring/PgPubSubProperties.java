@@ -3,16 +3,23 @@ package io.pgpubsub.spring;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import io.pgpubsub.hibernate.SchemaManagement;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.validation.Errors;
+import org.springframework.validation.Validator;
 
 /**
  * {@code pgpubsub.*} properties. Every {@code Listener.Builder} option that is a value has a property under
  * {@code pgpubsub.listener}; the options that are objects come from the application context (the DataSource,
  * the EntityManagerFactory's row decoder and Session, the MeterRegistry, the bean factory for listener
  * instances).
+ *
+ * <p>Values are checked when they are bound (this class is its own {@link Validator}, which Boot applies without
+ * a Bean Validation provider), so a bad value fails the start with Boot's report naming the property, e.g.
+ * {@code pgpubsub.listener.workers}, rather than a builder method or a Hibernate setting.
  */
 @ConfigurationProperties("pgpubsub")
-public class PgPubSubProperties {
+public class PgPubSubProperties implements Validator {
 
   /**
    * Schema of the notification tables (pgpubsub_notification, pgpubsub_broadcast). Also sets Hibernate's
@@ -26,7 +33,7 @@ public class PgPubSubProperties {
    * triggers), validate (fail the boot when one is missing or stale; no DDL) or none. Default: validate
    * when pgpubsub's Flyway migration is on, else create. Sets hibernate.pgpubsub.schema_management.
    */
-  private String schemaManagement;
+  private SchemaManagement schemaManagement;
 
   private final Listener listener = new Listener();
 
@@ -44,11 +51,11 @@ public class PgPubSubProperties {
     this.schema = schema;
   }
 
-  public String getSchemaManagement() {
+  public SchemaManagement getSchemaManagement() {
     return schemaManagement;
   }
 
-  public void setSchemaManagement(String schemaManagement) {
+  public void setSchemaManagement(SchemaManagement schemaManagement) {
     this.schemaManagement = schemaManagement;
   }
 
@@ -66,6 +73,59 @@ public class PgPubSubProperties {
 
   public Dashboard getDashboard() {
     return dashboard;
+  }
+
+  @Override
+  public boolean supports(Class<?> type) {
+    return PgPubSubProperties.class.isAssignableFrom(type);
+  }
+
+  @Override
+  public void validate(Object target, Errors errors) {
+    PgPubSubProperties p = (PgPubSubProperties) target;
+    Listener l = p.getListener();
+    atLeast(errors, "listener.workers", l.getWorkers(), 1);
+    atLeast(errors, "listener.batch-size", l.getBatchSize(), 1);
+    atLeast(errors, "listener.retry.max-attempts", l.getRetry().getMaxAttempts(), 1);
+    positive(errors, "listener.poll-interval", l.getPollInterval());
+    notNegative(errors, "listener.grace-period", l.getGracePeriod());
+    positive(errors, "listener.callback-timeout", l.getCallbackTimeout());
+    notNegative(errors, "listener.retry.initial-delay", l.getRetry().getInitialDelay());
+    positive(errors, "listener.retry.max-delay", l.getRetry().getMaxDelay());
+    positive(errors, "listener.reconnect.initial-delay", l.getReconnect().getInitialDelay());
+    positive(errors, "listener.reconnect.max-delay", l.getReconnect().getMaxDelay());
+    if (l.getRetry().getInitialDelay() != null && l.getRetry().getMaxDelay() != null
+        && l.getRetry().getInitialDelay().compareTo(l.getRetry().getMaxDelay()) > 0) {
+      errors.rejectValue("listener.retry.initial-delay", "pgpubsub.order",
+          "must not be longer than pgpubsub.listener.retry.max-delay (" + l.getRetry().getMaxDelay() + ")");
+    }
+    if (l.getReconnect().getInitialDelay() != null && l.getReconnect().getMaxDelay() != null
+        && l.getReconnect().getInitialDelay().compareTo(l.getReconnect().getMaxDelay()) > 0) {
+      errors.rejectValue("listener.reconnect.initial-delay", "pgpubsub.order",
+          "must not be longer than pgpubsub.listener.reconnect.max-delay (" + l.getReconnect().getMaxDelay() + ")");
+    }
+    String path = p.getDashboard().getPath();
+    if (path == null || !path.startsWith("/") || path.replaceAll("/+$", "").length() < 2 || path.contains("*")) {
+      errors.rejectValue("dashboard.path", "pgpubsub.path", "must be a path such as /pgpubsub");
+    }
+  }
+
+  private static void atLeast(Errors errors, String field, int value, int min) {
+    if (value < min) {
+      errors.rejectValue(field, "pgpubsub.min", "must be at least " + min);
+    }
+  }
+
+  private static void positive(Errors errors, String field, Duration value) {
+    if (value == null || value.isNegative() || value.isZero()) {
+      errors.rejectValue(field, "pgpubsub.positive", "must be a positive duration, such as 500ms or 2s");
+    }
+  }
+
+  private static void notNegative(Errors errors, String field, Duration value) {
+    if (value == null || value.isNegative()) {
+      errors.rejectValue(field, "pgpubsub.notNegative", "must be zero or a positive duration, such as 500ms or 2s");
+    }
   }
 
   /** The listener that runs the application's callbacks. */

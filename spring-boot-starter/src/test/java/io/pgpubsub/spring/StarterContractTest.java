@@ -1,4 +1,4 @@
-package io.pgpubsub.samples.boot;
+package io.pgpubsub.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -23,7 +23,7 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Pins the starter's promises that no run of the application shows: every public {@code Listener.Builder}
  * option is reachable from Spring Boot (a property, or a bean named here with the reason), so an option added
- * to the builder cannot be forgotten; and the README's properties table is the generated metadata.
+ * to the builder cannot be forgotten; and the properties table of docs/spring-boot.md is the generated metadata.
  */
 class StarterContractTest {
 
@@ -78,7 +78,7 @@ class StarterContractTest {
   }
 
   @Test
-  void theReadmePropertiesTableIsTheGeneratedMetadata() throws Exception {
+  void theGuidesPropertiesTableIsTheGeneratedMetadata() throws Exception {
     Map<String, String> expected = new TreeMap<>();
     metadata().forEach(
         (name, p) -> {
@@ -87,15 +87,30 @@ class StarterContractTest {
             expected.put(name, (d == null ? "—" : "`" + d + "`") + " | " + p.get("description"));
           }
         });
-    String readme = Files.readString(Path.of("..", "README.md"));
-    String section = readme.substring(readme.indexOf("## Spring Boot"));
-    section = section.substring(0, section.indexOf("\n## ", 5));
+    String section = Files.readString(Path.of("..", "docs", "spring-boot.md"));
     Map<String, String> documented = new TreeMap<>();
     Matcher m = Pattern.compile("(?m)^\\| `(pgpubsub\\.[a-z.-]+)` \\| (.*) \\|$").matcher(section);
     while (m.find()) {
       documented.put(m.group(1), m.group(2));
     }
     assertThat(documented).isEqualTo(expected);
+  }
+
+  @Test
+  void schemaManagementOffersItsValuesAsHints() throws Exception {
+    JsonMapper json = JsonMapper.builder().build();
+    JsonNode root;
+    try (InputStream in = PgPubSubProperties.class.getClassLoader()
+        .getResourceAsStream("META-INF/spring-configuration-metadata.json")) {
+      root = json.readTree(in);
+    }
+    TreeSet<String> values = new TreeSet<>();
+    for (JsonNode hint : root.path("hints")) {
+      if (hint.path("name").asString().equals("pgpubsub.schema-management")) {
+        hint.path("values").forEach(v -> values.add(v.path("value").asString()));
+      }
+    }
+    assertThat(values).containsExactly("create", "none", "validate");
   }
 
   /** The {@code pgpubsub.*} properties of the generated configuration metadata on the class path, by name. */
