@@ -28,10 +28,7 @@ class ReadmeExampleTest {
 
   @Test
   void everyMarkedSnippetIsTheFileItNames() throws IOException {
-    List<Path> pages = new ArrayList<>(List.of(ROOT.resolve("README.md")));
-    try (Stream<Path> docs = Files.list(ROOT.resolve("docs"))) {
-      docs.filter(p -> p.toString().endsWith(".md")).sorted().forEach(pages::add);
-    }
+    List<Path> pages = pages();
     int checked = 0;
     for (Path page : pages) {
       String text = Files.readString(page);
@@ -101,10 +98,7 @@ class ReadmeExampleTest {
   /** Every relative link of the README and docs/ reaches a file, and its #anchor a heading of that file. */
   @Test
   void noRelativeLinkIsBroken() throws IOException {
-    List<Path> pages = new ArrayList<>(List.of(ROOT.resolve("README.md")));
-    try (Stream<Path> docs = Files.list(ROOT.resolve("docs"))) {
-      docs.filter(p -> p.toString().endsWith(".md")).sorted().forEach(pages::add);
-    }
+    List<Path> pages = pages();
     List<String> broken = new ArrayList<>();
     int links = 0;
     for (Path page : pages) {
@@ -144,6 +138,15 @@ class ReadmeExampleTest {
 
   private static String withoutFences(String text) {
     return text.replaceAll("(?s)```.*?```", "");
+  }
+
+  /** README.md and every page of docs/. */
+  static List<Path> pages() throws IOException {
+    List<Path> pages = new ArrayList<>(List.of(ROOT.resolve("README.md")));
+    try (Stream<Path> docs = Files.list(ROOT.resolve("docs"))) {
+      docs.filter(p -> p.toString().endsWith(".md")).sorted().forEach(pages::add);
+    }
+    return pages;
   }
 
   static String withoutReactorOnly(String text) {

@@ -173,7 +173,7 @@ class ShopApplicationTest {
     }
   }
 
-  static List<Long> query(String sql) throws SQLException {
+  List<Long> query(String sql) throws SQLException {
     try (Connection c = db.connect();
         PreparedStatement ps = c.prepareStatement(sql);
         ResultSet rs = ps.executeQuery()) {
@@ -185,7 +185,7 @@ class ShopApplicationTest {
     }
   }
 
-  static String queryText(String sql) throws SQLException {
+  String queryText(String sql) throws SQLException {
     try (Connection c = db.connect();
         PreparedStatement ps = c.prepareStatement(sql);
         ResultSet rs = ps.executeQuery()) {
