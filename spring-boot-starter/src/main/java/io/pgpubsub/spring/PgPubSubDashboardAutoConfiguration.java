@@ -37,6 +37,21 @@ public class PgPubSubDashboardAutoConfiguration {
     if (properties.getSchema() != null) {
       dashboard.schema(properties.getSchema());
     }
+    if (options.getReadToken() != null && !options.getReadToken().isBlank()) {
+      dashboard.readToken(options.getReadToken());
+    }
+    if (!options.getAllowedHosts().isEmpty()) {
+      dashboard.allowedHosts(options.getAllowedHosts());
+    }
+    if (options.getLagThreshold() != null) {
+      dashboard.lagThreshold(options.getLagThreshold());
+    }
+    if (options.getHistoryInterval() != null) {
+      dashboard.historyInterval(options.getHistoryInterval());
+    }
+    if (options.getHistoryRetention() != null) {
+      dashboard.historyRetention(options.getHistoryRetention());
+    }
     if (options.getToken() != null && !options.getToken().isBlank()) {
       dashboard.token(options.getToken());
     } else {

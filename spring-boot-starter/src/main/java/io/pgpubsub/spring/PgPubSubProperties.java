@@ -427,6 +427,74 @@ public class PgPubSubProperties implements Validator {
     /** Refuse retry and purge even with the token. */
     private boolean readOnly = false;
 
+    /**
+     * Token that reading needs (the page shows no data and the JSON API answers 401 without it or the write
+     * token), for instances whose payloads are sensitive. Default: none.
+     */
+    private String readToken;
+
+    /**
+     * Host names the page may be opened by (Host and Origin headers; DNS rebinding protection), besides IP
+     * addresses and localhost. When set, other hosts get 403. Default: none (the application's own host handling
+     * and security apply).
+     */
+    private List<String> allowedHosts = new ArrayList<>();
+
+    /**
+     * A channel whose oldest pending notification waits longer than this is shown behind. Default: the
+     * dashboard's, 60s.
+     */
+    private Duration lagThreshold;
+
+    /**
+     * How often the history of every channel is sampled from the tables, so the charts show it while no listener
+     * runs. Default: the dashboard's, 10s.
+     */
+    private Duration historyInterval;
+
+    /** How long history samples are kept. Default: the dashboard's, 7 days. */
+    private Duration historyRetention;
+
+    public String getReadToken() {
+      return readToken;
+    }
+
+    public void setReadToken(String readToken) {
+      this.readToken = readToken;
+    }
+
+    public List<String> getAllowedHosts() {
+      return allowedHosts;
+    }
+
+    public void setAllowedHosts(List<String> allowedHosts) {
+      this.allowedHosts = allowedHosts;
+    }
+
+    public Duration getLagThreshold() {
+      return lagThreshold;
+    }
+
+    public void setLagThreshold(Duration lagThreshold) {
+      this.lagThreshold = lagThreshold;
+    }
+
+    public Duration getHistoryInterval() {
+      return historyInterval;
+    }
+
+    public void setHistoryInterval(Duration historyInterval) {
+      this.historyInterval = historyInterval;
+    }
+
+    public Duration getHistoryRetention() {
+      return historyRetention;
+    }
+
+    public void setHistoryRetention(Duration historyRetention) {
+      this.historyRetention = historyRetention;
+    }
+
     public boolean isEnabled() {
       return enabled;
     }

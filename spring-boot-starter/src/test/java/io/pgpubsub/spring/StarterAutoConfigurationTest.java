@@ -247,6 +247,46 @@ class StarterAutoConfigurationTest {
         });
   }
 
+  /** The dashboard's security options reach the page: a real server, raw HTTP (any Host can be sent). */
+  @Test
+  void theDashboardsAllowedHostsAndReadTokenPropertiesGuardThePage() throws Exception {
+    TestDatabase d = fresh("boot_dashboard");
+    try (ConfigurableApplicationContext context = new org.springframework.boot.builder.SpringApplicationBuilder(
+            ParcelApp.class)
+        .web(org.springframework.boot.WebApplicationType.SERVLET)
+        .run("--spring.datasource.url=" + d.jdbcUrlWithCredentials(),
+            "--server.port=0",
+            "--spring.jpa.hibernate.ddl-auto=update",
+            "--spring.flyway.enabled=false",
+            "--spring.liquibase.enabled=false",
+            "--spring.autoconfigure.exclude="
+                + "org.springframework.boot.security.autoconfigure.SecurityAutoConfiguration,"
+                + "org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration,"
+                + "org.springframework.boot.security.autoconfigure.UserDetailsServiceAutoConfiguration,"
+                + "org.springframework.boot.security.autoconfigure.actuate.web.servlet.ManagementWebSecurityAutoConfiguration",
+            "--pgpubsub.dashboard.enabled=true",
+            "--pgpubsub.dashboard.allowed-hosts=ops.example.com",
+            "--pgpubsub.dashboard.read-token=r-token",
+            "--pgpubsub.dashboard.lag-threshold=5s")) {
+      int port = ((org.springframework.boot.web.server.context.WebServerApplicationContext) context)
+          .getWebServer().getPort();
+      assertThat(rawGet(port, "/pgpubsub/api/overview", "evil.example", null)).startsWith("HTTP/1.1 403");
+      assertThat(rawGet(port, "/pgpubsub/api/overview", "ops.example.com", null)).startsWith("HTTP/1.1 401");
+      assertThat(rawGet(port, "/pgpubsub/api/overview", "ops.example.com", "r-token")).startsWith("HTTP/1.1 200");
+    }
+  }
+
+  private static String rawGet(int port, String path, String host, String token) throws Exception {
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+      s.setSoTimeout(20_000);
+      String request = "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n"
+          + (token == null ? "" : "X-Pgpubsub-Token: " + token + "\r\n") + "\r\n";
+      s.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      s.getOutputStream().flush();
+      return new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+  }
+
   @Test
   void withSpringSecurityTheDashboardIsMountedAndSecurityProtectsIt() {
     web.withConfiguration(AutoConfigurations.of(
