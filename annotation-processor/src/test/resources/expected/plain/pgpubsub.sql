@@ -16,6 +16,18 @@ CREATE INDEX IF NOT EXISTS pgpubsub_notification_ready
     ON public.pgpubsub_notification (channel, id) WHERE dead_at IS NULL;
 CREATE INDEX IF NOT EXISTS pgpubsub_notification_dead
     ON public.pgpubsub_notification (channel, id) WHERE dead_at IS NOT NULL;
+-- ordered channels: the key of each notification (null on other channels). Added to tables created before it,
+-- and only then: ALTER TABLE takes an exclusive lock even when the column is there.
+DO $pgpubsub$
+BEGIN
+  PERFORM order_key FROM public.pgpubsub_notification LIMIT 0;
+EXCEPTION WHEN undefined_column THEN
+  ALTER TABLE public.pgpubsub_notification ADD COLUMN order_key text;
+END
+$pgpubsub$;
+-- "the head of each key of these ordered channels" (rows of other channels have no key and are not indexed)
+CREATE INDEX IF NOT EXISTS pgpubsub_notification_ordered
+    ON public.pgpubsub_notification (channel, order_key, id) WHERE order_key IS NOT NULL;
 -- broadcast events too large for a NOTIFY payload travel as a reference to a copy kept here for a while
 CREATE TABLE IF NOT EXISTS public.pgpubsub_broadcast (
     id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

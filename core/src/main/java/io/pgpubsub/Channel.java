@@ -25,4 +25,14 @@ public @interface Channel {
 
   /** See {@link TriggerChannel#lockable()}. */
   boolean lockable() default true;
+
+  /**
+   * {@code true}: order per key, as {@link TriggerChannel#ordered()}; the key is the one given to {@link
+   * Notifier#notify(java.sql.Connection, Object, String)} (a send without a key is refused). Lockable channels
+   * only. Default {@code false}.
+   */
+  boolean ordered() default false;
+
+  /** See {@link TriggerChannel#deadKeyPolicy()}. */
+  DeadKeyPolicy deadKeyPolicy() default DeadKeyPolicy.MOVE_ON;
 }

@@ -16,13 +16,39 @@ import java.util.List;
  *     channel's lag); null when nothing is pending
  * @param listeners the listener processes serving this channel whose heartbeat is younger than {@link
  *     ChannelStatusReader#LIVE_WINDOW}, by name
+ * @param keys for an ordered channel (its notifications have keys), its keys; null otherwise
  */
 public record ChannelStatus(
-    String channel, long pending, long retrying, long dead, Duration oldestPending, List<ListenerProcess> listeners) {
+    String channel,
+    long pending,
+    long retrying,
+    long dead,
+    Duration oldestPending,
+    List<ListenerProcess> listeners,
+    Keys keys) {
 
   public ChannelStatus {
     listeners = List.copyOf(listeners);
   }
+
+  /** A channel without keys. */
+  public ChannelStatus(
+      String channel, long pending, long retrying, long dead, Duration oldestPending, List<ListenerProcess> listeners) {
+    this(channel, pending, retrying, dead, oldestPending, listeners, null);
+  }
+
+  /**
+   * The keys of an ordered channel (see docs/ordered-channels.md).
+   *
+   * @param waiting keys with pending notifications
+   * @param retrying keys held back by a retry: their next notification failed and waits for its next attempt
+   * @param dead keys with a dead notification: held back until it is retried or purged when the channel's
+   *     dead-key policy is {@code BLOCK}; moved on with {@code MOVE_ON}
+   * @param oldestKey the key of the oldest pending notification, null when nothing is pending
+   * @param oldestKeyAge how long that notification has been waiting since it was stored, null when nothing is
+   *     pending
+   */
+  public record Keys(long waiting, long retrying, long dead, String oldestKey, Duration oldestKeyAge) {}
 
   /** The summed processing rate of the live listeners, in notifications per second. */
   public double ratePerSecond() {

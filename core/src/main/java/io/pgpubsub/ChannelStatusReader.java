@@ -72,6 +72,9 @@ public final class ChannelStatusReader {
       try {
         boolean statsExist = requireTables(c);
         readNotifications(c, rows);
+        if (hasKeys(c)) {
+          readKeys(c, rows);
+        }
         if (statsExist) {
           readListeners(c, rows);
         }
@@ -85,7 +88,7 @@ public final class ChannelStatusReader {
     }
     List<ChannelStatus> out = new ArrayList<>(rows.size());
     rows.forEach(
-        (name, r) -> out.add(new ChannelStatus(name, r.pending, r.retrying, r.dead, r.oldest, r.listeners)));
+        (name, r) -> out.add(new ChannelStatus(name, r.pending, r.retrying, r.dead, r.oldest, r.listeners, r.keys)));
     return out;
   }
 
@@ -133,6 +136,45 @@ public final class ChannelStatusReader {
     }
   }
 
+  /** Whether the notification table has the order_key column (tables created before ordered channels do not). */
+  private boolean hasKeys(Connection c) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass(?)"
+                + " AND attname = 'order_key' AND attnum > 0 AND NOT attisdropped)")) {
+      ps.setString(1, notifications);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getBoolean(1);
+      }
+    }
+  }
+
+  /** Per ordered channel: keys waiting, held back by a retry, with a dead notification; the oldest waiting key. */
+  private void readKeys(Connection c, Map<String, Row> rows) throws SQLException {
+    try (PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT channel, count(*) FILTER (WHERE pending), count(*) FILTER (WHERE head_retrying),"
+                    + " count(*) FILTER (WHERE has_dead),"
+                    + " (array_agg(order_key ORDER BY oldest_pending) FILTER (WHERE pending))[1],"
+                    + " (extract(epoch FROM clock_timestamp() - min(oldest_pending)) * 1000)::bigint"
+                    + " FROM (SELECT channel, order_key, bool_or(dead_at IS NULL) AS pending,"
+                    + " (array_agg(attempts ORDER BY id) FILTER (WHERE dead_at IS NULL))[1] > 0 AS head_retrying,"
+                    + " bool_or(dead_at IS NOT NULL) AS has_dead,"
+                    + " min(created_at) FILTER (WHERE dead_at IS NULL) AS oldest_pending"
+                    + " FROM "
+                    + notifications
+                    + " WHERE order_key IS NOT NULL GROUP BY channel, order_key) k GROUP BY channel");
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        Row r = rows.computeIfAbsent(rs.getString(1), k -> new Row());
+        long millis = rs.getLong(6);
+        Duration age = rs.wasNull() ? null : Duration.ofMillis(Math.max(0, millis));
+        r.keys = new ChannelStatus.Keys(rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getString(5), age);
+      }
+    }
+  }
+
   private void readListeners(Connection c, Map<String, Row> rows) throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
@@ -158,6 +200,7 @@ public final class ChannelStatusReader {
     long retrying;
     long dead;
     Duration oldest;
+    ChannelStatus.Keys keys;
     final List<ChannelStatus.ListenerProcess> listeners = new ArrayList<>();
   }
 }

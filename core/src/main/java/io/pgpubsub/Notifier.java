@@ -48,6 +48,12 @@ public final class Notifier {
       };
   private final String lockableSql;
   private final String broadcastSql;
+  /**
+   * Ordered channels: the writer's lock on (channel, key), held until its transaction ends, taken before the
+   * notification's id is drawn, so that a key's ids follow commit order (the generated trigger takes the same
+   * lock: see docs/ordered-channels.md). Parameters: key, the channel's lock key.
+   */
+  static final String ORDER_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended(?, ?))";
 
   private Notifier(String schema, List<ChannelDefinition> channels, ObjectMapper mapper) {
     String tables = SchemaNames.sql(schema); // validates the schema name
@@ -70,9 +76,9 @@ public final class Notifier {
     this.lockableSql =
         "WITH n AS (INSERT INTO "
             + tables
-            + ".pgpubsub_notification (channel, payload) VALUES (?, "
+            + ".pgpubsub_notification (channel, payload, order_key) VALUES (?, "
             + payload
-            + ") RETURNING id) SELECT id, CASE"
+            + ", ?) RETURNING id) SELECT id, CASE"
             // the generated trigger's wake-up rule (see io.pgpubsub.internal.Doorbell): notify unless no listener
             // process is idle and none is checking
             + " WHEN NOT pg_try_advisory_xact_lock_shared(" + ChannelNames.CHECK_LOCK + ", ?) THEN pg_notify(?, '')::text"
@@ -119,11 +125,40 @@ public final class Notifier {
     return Default.INSTANCE.send(connection, record);
   }
 
+  /**
+   * Sends {@code record} on its ordered channel ({@link Channel#ordered()}) under {@code key}: for one key,
+   * listeners run the callbacks one at a time, in the order the sending transactions commit. The call waits
+   * while another open transaction has sent on the same channel and key (until it commits or rolls back): that
+   * is what makes ids of one key follow commit order. On an unordered channel the key is only stored.
+   */
+  public static long notify(Connection connection, Object record, String key) throws SQLException {
+    return Default.INSTANCE.send(connection, record, key);
+  }
+
   /** Sends {@code record} inside {@code connection}'s current transaction; see {@link #notify(Connection, Object)}. */
   public long send(Connection connection, Object record) throws SQLException {
+    return send(connection, record, null);
+  }
+
+  /**
+   * Sends {@code record} under {@code key} inside {@code connection}'s current transaction; see {@link
+   * #notify(Connection, Object, String)}.
+   *
+   * @param key the order key; required on ordered channels, null otherwise
+   */
+  public long send(Connection connection, Object record, String key) throws SQLException {
     Objects.requireNonNull(connection, "connection");
     Objects.requireNonNull(record, "record");
     ChannelDefinition channel = channelOf(record.getClass());
+    if (channel.ordered() && key == null) {
+      throw new IllegalArgumentException(
+          "channel '" + channel.name() + "' is ordered: send " + record.getClass().getName()
+              + " with a key, Notifier.notify(connection, record, key)");
+    }
+    if (key != null && !channel.lockable()) {
+      throw new IllegalArgumentException(
+          "channel '" + channel.name() + "' is a broadcast channel: its events have no key");
+    }
     String json;
     try {
       json = mapper.writeValueAsString(record);
@@ -135,16 +170,24 @@ public final class Notifier {
     }
     try (PreparedStatement ps = connection.prepareStatement(channel.lockable() ? lockableSql : broadcastSql)) {
       if (channel.lockable()) {
+        int lockKey = ChannelNames.lockKey(schema, channel.name());
+        if (key != null) {
+          try (PreparedStatement lock = connection.prepareStatement(ORDER_LOCK)) {
+            lock.setString(1, key);
+            lock.setLong(2, lockKey);
+            lock.execute();
+          }
+        }
         ps.setString(1, channel.name());
         ps.setString(2, json);
         ps.setString(3, record.getClass().getName());
-        int key = ChannelNames.lockKey(schema, channel.name());
+        ps.setString(4, key);
         String name = ChannelNames.notifyName(schema, channel.name());
-        ps.setInt(4, key);
-        ps.setString(5, name);
-        ps.setInt(6, key);
-        ps.setInt(7, key);
-        ps.setString(8, name);
+        ps.setInt(5, lockKey);
+        ps.setString(6, name);
+        ps.setInt(7, lockKey);
+        ps.setInt(8, lockKey);
+        ps.setString(9, name);
       } else {
         ps.setString(1, json);
         ps.setString(2, record.getClass().getName());

@@ -61,4 +61,24 @@ public @interface TriggerChannel {
 
   /** Columns left out of the stored old/new rows (large blobs, secrets). Names as for {@link #watchColumns}. */
   String[] excludeColumns() default {};
+
+  /**
+   * {@code true}: order per key. For one key ({@link #orderKey()}), callbacks run one at a time, in the order
+   * the writes committed, across every worker and listener process; different keys run in parallel; a failing
+   * notification holds back only its own key while it is retried ({@link #deadKeyPolicy()} says what happens
+   * once it is dead). Cost: writers of one key serialize (the trigger takes a transaction-scoped advisory lock
+   * per key, held until the writer commits), and claiming reads the head of every waiting key. Lockable
+   * channels only. See docs/ordered-channels.md. Default {@code false}.
+   */
+  boolean ordered() default false;
+
+  /**
+   * The attribute (or database column) whose value is the order key of an {@link #ordered()} channel, for
+   * example {@code "customerId"}. Default: the entity's id (all id columns for a composite id). An UPDATE is
+   * ordered under the row's new key value, a DELETE under the old one; a null value is the key {@code ""}.
+   */
+  String orderKey() default "";
+
+  /** What an {@link #ordered()} channel does with a key whose oldest notification is dead. Default: move on. */
+  DeadKeyPolicy deadKeyPolicy() default DeadKeyPolicy.MOVE_ON;
 }

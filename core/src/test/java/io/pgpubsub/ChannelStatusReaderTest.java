@@ -26,6 +26,36 @@ class ChannelStatusReaderTest {
   public record Order(int n) {}
 
   @Test
+  void orderedChannelsShowKeysHeldBackByARetryOrADeadNotificationAndTheOldestWaitingKey(TestDatabase db)
+      throws Exception {
+    db.execute("create schema keyed");
+    try (var c = db.connect()) {
+      NotificationTable.install(c, "keyed");
+    }
+    db.execute(
+        "insert into keyed.pgpubsub_notification(channel, payload, created_at, attempts, next_attempt_at, dead_at,"
+            + " order_key) values"
+            // a: its head failed and waits for a retry, a second one waits behind it
+            + " ('orders', '{}', now() - interval '30 seconds', 1, now() + interval '1 minute', null, 'a'),"
+            + " ('orders', '{}', now() - interval '20 seconds', 0, null, null, 'a'),"
+            // b: a dead notification, then one waiting (held back with BLOCK, moved on with MOVE_ON)
+            + " ('orders', '{}', now() - interval '1 hour', 5, null, now(), 'b'),"
+            + " ('orders', '{}', now() - interval '40 seconds', 0, null, null, 'b'),"
+            // c: one ready, nothing wrong
+            + " ('orders', '{}', now() - interval '10 seconds', 0, null, null, 'c'),"
+            + " ('mail', '{}', now() - interval '10 seconds', 0, null, null, null)");
+    List<ChannelStatus> all = ChannelStatusReader.of(db.dataSource(), "keyed").read();
+    assertThat(all).extracting(ChannelStatus::channel).containsExactly("mail", "orders");
+    assertThat(all.get(0).keys()).as("a channel without keys").isNull();
+    ChannelStatus.Keys keys = all.get(1).keys();
+    assertThat(keys.waiting()).isEqualTo(3);
+    assertThat(keys.retrying()).as("keys whose next notification waits for a retry").isEqualTo(1);
+    assertThat(keys.dead()).as("keys with a dead notification").isEqualTo(1);
+    assertThat(keys.oldestKey()).as("the key of the oldest pending notification").isEqualTo("b");
+    assertThat(keys.oldestKeyAge()).isBetween(Duration.ofSeconds(39), Duration.ofSeconds(70));
+  }
+
+  @Test
   void countsPendingRetryingDeadAndTheOldestPendingAgePerChannel(TestDatabase db) throws Exception {
     db.execute("create schema ops");
     try (var c = db.connect()) {

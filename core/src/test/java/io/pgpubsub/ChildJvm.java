@@ -46,6 +46,12 @@ final class ChildJvm implements AutoCloseable {
    */
   static ChildJvm start(String name, List<String> jvmArgs, boolean withoutMicrometer, String... args)
       throws Exception {
+    return start(ListenerProcess.class, name, jvmArgs, withoutMicrometer, args);
+  }
+
+  /** As {@link #start(String, List, boolean, String...)}, with another main class. */
+  static ChildJvm start(Class<?> main, String name, List<String> jvmArgs, boolean withoutMicrometer, String... args)
+      throws Exception {
     String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     if (withoutMicrometer) {
       cp =
@@ -61,7 +67,7 @@ final class ChildJvm implements AutoCloseable {
     cmd.add("-Dorg.slf4j.simpleLogger.log.com.zaxxer.hikari=warn");
     cmd.add("-cp");
     cmd.add(cp);
-    cmd.add(ListenerProcess.class.getName());
+    cmd.add(main.getName());
     cmd.addAll(Arrays.asList(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     return new ChildJvm(pb.start(), name);

@@ -34,7 +34,35 @@ class NotificationTableTest {
           s.executeQuery(
               "select count(*) from pg_indexes where tablename = 'pgpubsub_notification'")) {
         rs.next();
-        assertThat(rs.getInt(1)).as("primary key + ready + dead indexes, created once").isEqualTo(3);
+        assertThat(rs.getInt(1)).as("primary key + ready + dead + ordered indexes, created once").isEqualTo(4);
+      }
+    }
+  }
+
+  @Test
+  void aTableCreatedBeforeOrderedChannelsGetsTheOrderKeyColumnAndKeepsItsRows(TestDatabase db) throws Exception {
+    try (Connection c = db.connect();
+        Statement s = c.createStatement()) {
+      s.execute("create schema old");
+      // the table as versions before ordered channels created it
+      s.execute(
+          "create table old.pgpubsub_notification (id bigint generated always as identity primary key,"
+              + " channel text not null, payload jsonb not null, created_at timestamptz not null default now(),"
+              + " attempts integer not null default 0, next_attempt_at timestamptz, last_error text,"
+              + " dead_at timestamptz)");
+      s.execute("insert into old.pgpubsub_notification(channel, payload) values ('media', '{}')");
+      NotificationTable.install(c, "old");
+      NotificationTable.install(c, "old");
+      try (ResultSet rs = s.executeQuery("select count(*), count(order_key) from old.pgpubsub_notification")) {
+        rs.next();
+        assertThat(rs.getInt(1)).isEqualTo(1);
+        assertThat(rs.getInt(2)).as("the existing row has no key").isZero();
+      }
+      try (ResultSet rs =
+          s.executeQuery(
+              "select count(*) from pg_indexes where schemaname = 'old' and indexname = 'pgpubsub_notification_ordered'")) {
+        rs.next();
+        assertThat(rs.getInt(1)).isEqualTo(1);
       }
     }
   }

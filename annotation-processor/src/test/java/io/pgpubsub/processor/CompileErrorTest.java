@@ -72,7 +72,30 @@ class CompileErrorTest {
                 + " channels only")
         .inFile(source("bad/channels", "com/example/bad/QuietBroadcast.java"))
         .onLineContaining("@TriggerChannel");
-    assertThat(c).hadErrorCount(9);
+    assertThat(c)
+        .hadErrorContaining(
+            "[PGPUBSUB-027] channel 'orderedbroadcast' of com.example.bad.OrderedBroadcast is ordered but a"
+                + " broadcast channel (lockable = false)")
+        .inFile(source("bad/channels", "com/example/bad/OrderedBroadcast.java"))
+        .onLineContaining("ordered = true");
+    assertThat(c)
+        .hadErrorContaining(
+            "[PGPUBSUB-027] channel 'ordered_record_broadcast' of com.example.bad.OrderedRecordBroadcast is ordered")
+        .inFile(source("bad/channels", "com/example/bad/OrderedRecordBroadcast.java"))
+        .onLineContaining("@Channel");
+    assertThat(c)
+        .hadErrorContaining(
+            "[PGPUBSUB-028] @TriggerChannel(orderKey = \"customer\") of com.example.bad.OrderKeys names no attribute"
+                + " or column of table \"orderkeys\": use one of its columns [customerid, id]")
+        .inFile(source("bad/channels", "com/example/bad/OrderKeys.java"))
+        .onLineContaining("orderKey = \"customer\"");
+    assertThat(c)
+        .hadErrorContaining(
+            "[PGPUBSUB-029] @TriggerChannel(orderKey = \"customerId\") of com.example.bad.KeyWithoutOrder has no"
+                + " effect without ordered = true")
+        .inFile(source("bad/channels", "com/example/bad/KeyWithoutOrder.java"))
+        .onLineContaining("orderKey");
+    assertThat(c).hadErrorCount(13);
   }
 
   @Test

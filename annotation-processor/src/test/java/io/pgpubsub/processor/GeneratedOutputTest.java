@@ -50,6 +50,15 @@ class GeneratedOutputTest {
   }
 
   @Test
+  void orderedChannels() {
+    Compilation c = compileOk("good/ordered");
+    assertMatchesExpected(generated(c, "META-INF/pgpubsub/purchase.sql"), "expected/ordered/purchase.sql");
+    assertMatchesExpected(generated(c, "META-INF/pgpubsub/ticket.sql"), "expected/ordered/ticket.sql");
+    assertMatchesExpected(
+        generatedSource(c, "com.example.ordered.PgPubSubChannels"), "expected/ordered/PgPubSubChannels.java.txt");
+  }
+
+  @Test
   void snakeCaseNamingAndOtherSchema() {
     Compilation c =
         compileOk(

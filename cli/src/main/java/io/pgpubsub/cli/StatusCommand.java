@@ -56,6 +56,23 @@ final class StatusCommand implements Callable<Integer> {
           s.listeners().size(),
           s.listeners().isEmpty() ? "-" : String.format("%.1f", s.ratePerSecond()));
     }
+    if (statuses.stream().anyMatch(s -> s.keys() != null)) {
+      // ordered channels: keys held back by a retry, keys with a dead notification (blocked with BLOCK)
+      String keys = "%-32s %10s %10s %10s %12s  %s%n";
+      out.printf("%n" + keys, "ORDERED CHANNEL", "KEYS", "RETRYING", "DEAD", "OLDEST", "OLDEST KEY");
+      for (ChannelStatus s : statuses) {
+        if (s.keys() != null) {
+          out.printf(
+              keys,
+              s.channel(),
+              s.keys().waiting(),
+              s.keys().retrying(),
+              s.keys().dead(),
+              s.keys().oldestKeyAge() == null ? "-" : age(s.keys().oldestKeyAge().toMillis() / 1000.0),
+              s.keys().oldestKey() == null ? "-" : s.keys().oldestKey());
+        }
+      }
+    }
     out.flush();
     return ExitCode.OK;
   }

@@ -309,4 +309,24 @@ class CliTest {
       p.destroyForcibly();
     }
   }
+
+  @Test
+  @Order(6)
+  void statusShowsTheKeysOfOrderedChannels(TestDatabase db) throws Exception {
+    db.execute(
+        "insert into pgpubsub_notification(channel, payload, created_at, attempts, next_attempt_at, dead_at, order_key)"
+            + " values ('keyed', '{}', now() - interval '30 seconds', 1, now() + interval '1 minute', null, 'a'),"
+            + " ('keyed', '{}', now() - interval '20 seconds', 0, null, null, 'a'),"
+            + " ('keyed', '{}', now() - interval '10 seconds', 0, null, null, 'b')");
+    try {
+      Result status = run("status", "--jdbc-url=" + url);
+      assertThat(status.code()).isZero();
+      assertThat(status.out())
+          .contains("ORDERED CHANNEL")
+          .as("2 keys waiting, 1 held back by a retry, none dead, the oldest waiting key is a")
+          .containsPattern("keyed\\s+2\\s+1\\s+0\\s+\\d+\\.\\ds\\s+a\\n");
+    } finally {
+      db.execute("delete from pgpubsub_notification where channel = 'keyed'");
+    }
+  }
 }

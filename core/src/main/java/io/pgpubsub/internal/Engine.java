@@ -50,6 +50,32 @@ public final class Engine {
   final ListenerConfig config;
   final String name;
   final Sql sql;
+  /** The listener's ordered channels, or null when it has none. */
+  final Ordered ordered;
+
+  /**
+   * The channel arrays of the ordered claim ({@link Sql#orderedClaimBatch}), as {@code text[]} literals.
+   *
+   * @param unordered the other channels (the claim's first part)
+   * @param channels the ordered channels
+   * @param blocking the ordered channels whose dead notifications block their key
+   */
+  record Ordered(List<String> unordered, List<String> names, String channels, String blocking) {
+
+    static Ordered of(List<ChannelDefinition> all) {
+      List<String> ordered = all.stream().filter(ChannelDefinition::ordered).map(ChannelDefinition::name).toList();
+      if (ordered.isEmpty()) {
+        return null;
+      }
+      List<String> blocking =
+          all.stream()
+              .filter(c -> c.ordered() && c.deadKeyPolicy() == io.pgpubsub.DeadKeyPolicy.BLOCK)
+              .map(ChannelDefinition::name)
+              .toList();
+      List<String> unordered = all.stream().filter(c -> !c.ordered()).map(ChannelDefinition::name).toList();
+      return new Ordered(unordered, ordered, Worker.rotations(ordered)[0], Worker.rotations(blocking)[0]);
+    }
+  }
   final ObjectMapper mapper;
   final Metrics metrics;
   /** The same metrics, counted for {@link #drain}. */
@@ -95,6 +121,7 @@ public final class Engine {
     this.config = config;
     this.name = config.name();
     this.sql = new Sql(config.schema(), config.payloadFilter() != null);
+    this.ordered = Ordered.of(config.channels());
     this.mapper = config.objectMapper() != null ? config.objectMapper() : Json.newMapper();
     this.counts = new CountingMetrics(Metrics.create(config.meterRegistry(), name, config.channelNames()));
     this.metrics = counts;
@@ -175,6 +202,16 @@ public final class Engine {
           NotificationTable.install(c, config.schema());
         }
         checkTables(c);
+        if (ordered != null) {
+          try (PreparedStatement ps = c.prepareStatement(sql.keyLegacyRows)) {
+            ps.setObject(1, ordered.channels(), java.sql.Types.OTHER);
+            int n = ps.executeUpdate();
+            if (n > 0) {
+              log.info("[{}] {} notification(s) of ordered channels had no key (stored before the channel was"
+                  + " ordered): they now share the key '' and run one at a time, oldest first", name, n);
+            }
+          }
+        }
         heartbeat.start(c);
         if (config.recoverOnStart()) {
           watermark = 0;
@@ -286,6 +323,24 @@ public final class Engine {
   private void checkTables(Connection c) throws SQLException {
     try (Statement s = c.createStatement()) {
       s.execute("SELECT 1 FROM " + sql.table + " LIMIT 0");
+      if (ordered != null) {
+        try (ResultSet rs =
+            s.executeQuery(
+                "SELECT count(*) FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass('"
+                    + sql.table.replace("'", "''")
+                    + "') AND attname = 'order_key' AND attnum > 0 AND NOT attisdropped")) {
+          rs.next();
+          if (rs.getLong(1) == 0) {
+            throw new IllegalStateException(
+                "the notification table "
+                    + sql.table
+                    + " has no column order_key, which ordered channels "
+                    + ordered.names()
+                    + " need: it was created by an older version; apply NotificationTable.ddl(...) again (idempotent),"
+                    + " or use the builder option installSchema(true)");
+          }
+        }
+      }
       if (config.channels().stream().anyMatch(ch -> !ch.lockable())) {
         s.execute("SELECT 1 FROM " + sql.broadcastTable + " LIMIT 0");
       }

@@ -15,7 +15,8 @@ public final class Sql {
    * hand-written JDBC loop for multi-row transactions).
    */
   static final String COLUMNS =
-      "id, channel, payload, attempts, (extract(epoch from created_at) * 1000000)::int8 AS created_at_micros";
+      "id, channel, payload, attempts, (extract(epoch from created_at) * 1000000)::int8 AS created_at_micros,"
+          + " order_key";
 
   /**
    * Ready rows, at most {@code limit}, taken channel by channel in the order of the channels array, each
@@ -41,8 +42,59 @@ public final class Sql {
         + " ORDER BY channel, id LIMIT ? FOR UPDATE SKIP LOCKED) r LIMIT ?";
   }
 
+  /**
+   * The heads of ordered channels that are ready, at most {@code limit}, locked. Parameters: ordered channels,
+   * ordered channels whose dead notifications block their key ({@link io.pgpubsub.DeadKeyPolicy#BLOCK}),
+   * watermark, [filter], limit.
+   *
+   * <p><b>Why this is commit order.</b> A writer takes a transaction-scoped advisory lock on (channel, key)
+   * before it stores a notification of that key (the generated trigger, {@link io.pgpubsub.Notifier}), and holds
+   * it until it commits or rolls back. So the id of a key's notification is drawn only after every earlier
+   * writer of that key has ended: among the committed notifications of one key, id order is commit order, and
+   * a snapshot that sees a key's notification sees every older one of that key (the earlier writer left the
+   * proc array before it released the lock). Ids of different keys still interleave freely; nothing here
+   * compares them.
+   *
+   * <p><b>Why one at a time.</b> The head of a key is its notification with the lowest id, whatever its state:
+   * being processed (deleted by a claim that has not committed: still visible to everyone else, and locked),
+   * waiting for a retry, or dead ({@code BLOCK} channels; on {@code MOVE_ON} channels dead rows are left out).
+   * Only a head that is ready and not locked is claimed ({@code FOR UPDATE SKIP LOCKED}, after the lowest-id
+   * rows are found, so a locked head is skipped and never replaced by the key's next row). A claim whose
+   * snapshot predates the commit of a head's processing still sees that head (gone once it tries to lock it):
+   * it skips the key, it never runs the key's next row early. So the next row of a key runs only after the
+   * previous one's processing committed, whichever worker or process claims it.
+   *
+   * <p><b>Cost.</b> Each claim reads the head of every key that has rows in the ordered channels: one ordered
+   * scan of the index {@code (channel, order_key, id)} (that is, every waiting row of those channels), then the
+   * heads by primary key.
+   */
+  private static String orderedReady(String table, boolean filter) {
+    return "SELECT o.id FROM "
+        + table
+        + " o WHERE o.id = ANY(ARRAY(SELECT DISTINCT ON (channel, order_key) id FROM "
+        + table
+        + " WHERE channel = ANY(?::text[]) AND order_key IS NOT NULL AND (dead_at IS NULL OR channel = ANY(?::text[]))"
+        + " ORDER BY channel, order_key, id))"
+        + " AND o.id > ? AND o.dead_at IS NULL AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= now())"
+        + (filter ? " AND o.payload @> ?::jsonb" : "")
+        + " ORDER BY o.id LIMIT ? FOR UPDATE SKIP LOCKED";
+  }
+
   public final String table;
   public final String broadcastTable;
+  /**
+   * {@link #claimDelete} for listeners with ordered channels: the unordered channels' ready rows, then the
+   * ordered channels' ready heads ({@link #orderedReady}), at most {@code limit} in all. Parameters: those of
+   * {@link #claimDelete}, those of {@link #orderedReady} (its limit is the limit in all).
+   */
+  public final String orderedClaimDelete;
+  /** {@link #claimBatch} with {@link #orderedClaimDelete}. */
+  public final String orderedClaimBatch;
+  /**
+   * Rows of ordered channels stored without a key (before the channel was made ordered) get the empty key, so
+   * that they are claimed, one at a time, in id order. Parameter: ordered channels.
+   */
+  public final String keyLegacyRows;
   /**
    * Fast path: claim and remove a batch in one statement. The ids are collected by an InitPlan ({@code id =
    * ANY(ARRAY(subquery))}) so that every plan deletes by primary key. With {@code id IN (subquery)}, the generic
@@ -98,11 +150,11 @@ public final class Sql {
   public final String lockOne;
   /**
    * Put back a claimed row whose callbacks failed, in the transaction that deleted it, with the failed attempt
-   * counted and the next one due after a delay. Parameters: id, channel, payload, created_at, attempts, delay
-   * in ms, last error.
+   * counted and the next one due after a delay. Parameters: id, channel, payload, created_at, order key,
+   * attempts, last error, delay in ms.
    */
   public final String restoreRetry;
-  /** As {@link #restoreRetry}, dead. Parameters: id, channel, payload, created_at, attempts, last error. */
+  /** As {@link #restoreRetry}, dead. Parameters: id, channel, payload, created_at, order key, attempts, last error. */
   public final String restoreDead;
   public final String deleteIds;
   public final String markRetry;
@@ -129,6 +181,19 @@ public final class Sql {
     claimDelete =
         "DELETE FROM " + table + " WHERE id = ANY(ARRAY(" + ready(table, filter) + ")) RETURNING " + COLUMNS;
     claimBatch = PIN_CLAIM_PLAN + "; " + claimDelete + "; " + UNPIN_CLAIM_PLAN;
+    // FOR UPDATE is not allowed in the arms of a UNION: the two parts are CTEs, the second takes what is left
+    orderedClaimDelete =
+        "WITH u AS MATERIALIZED ("
+            + ready(table, filter)
+            + "), o AS MATERIALIZED ("
+            + orderedReady(table, filter).replace(" LIMIT ? FOR UPDATE", " LIMIT greatest(? - (SELECT count(*) FROM u), 0) FOR UPDATE")
+            + ") DELETE FROM "
+            + table
+            + " WHERE id = ANY(ARRAY(SELECT id FROM u UNION ALL SELECT id FROM o)) RETURNING "
+            + COLUMNS;
+    orderedClaimBatch = PIN_CLAIM_PLAN + "; " + orderedClaimDelete + "; " + UNPIN_CLAIM_PLAN;
+    keyLegacyRows =
+        "UPDATE " + table + " SET order_key = '' WHERE channel = ANY(?::text[]) AND order_key IS NULL";
     lockIds =
         "SELECT "
             + COLUMNS
@@ -140,8 +205,8 @@ public final class Sql {
     String restore =
         "INSERT INTO "
             + table
-            + " (id, channel, payload, created_at, attempts, last_error, next_attempt_at, dead_at)"
-            + " OVERRIDING SYSTEM VALUE VALUES (?, ?, ?::jsonb, ?, ?, ?, ";
+            + " (id, channel, payload, created_at, order_key, attempts, last_error, next_attempt_at, dead_at)"
+            + " OVERRIDING SYSTEM VALUE VALUES (?, ?, ?::jsonb, ?, ?, ?, ?, ";
     restoreRetry = restore + "clock_timestamp() + ? * interval '1 millisecond', NULL)";
     restoreDead = restore + "NULL, clock_timestamp())";
     deleteIds = "DELETE FROM " + table + " WHERE id = ANY(?)";

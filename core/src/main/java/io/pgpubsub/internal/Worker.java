@@ -58,8 +58,10 @@ final class Worker implements Runnable {
   private final int batchSize;
   private final RetryPolicy retry;
   private final List<ClaimedRow> rows;
-  /** The claim's channels array, rotated ({@link #rotations}). */
+  /** The claim's channels array, rotated ({@link #rotations}): the unordered channels. */
   private final String[] rotations;
+  /** The listener's ordered channels, or null when it has none (then the claim is {@link Sql#claimBatch}). */
+  private final Engine.Ordered ordered;
   /** Claims made by this worker: picks the rotation of the channels array for the next claim. */
   private long claims;
   private static final Comparator<ClaimedRow> BY_ID = Comparator.comparingLong(ClaimedRow::id);
@@ -82,7 +84,8 @@ final class Worker implements Runnable {
     this.batchSize = engine.config.batchSize();
     this.retry = engine.config.retryPolicy();
     this.rows = new ArrayList<>(batchSize);
-    this.rotations = rotations(engine.config.channelNames());
+    this.ordered = engine.ordered;
+    this.rotations = rotations(ordered == null ? engine.config.channelNames() : ordered.unordered());
   }
 
   /** The notification whose callbacks run right now, or null. */
@@ -182,17 +185,28 @@ final class Worker implements Runnable {
           return;
         }
         c.setAutoCommit(false);
-        try (PreparedStatement claim = c.prepareStatement(engine.sql.claimBatch);
+        try (PreparedStatement claim =
+                c.prepareStatement(ordered != null ? engine.sql.orderedClaimBatch : engine.sql.claimBatch);
             Statement rollbackBatch = c.createStatement()) {
           while (!engine.stopping() && !abandoned) {
             int p = 1;
+            long watermark = engine.watermark(c);
             claim.setObject(p++, rotations[(int) (claims++ % rotations.length)], Types.OTHER);
-            claim.setLong(p++, engine.watermark(c));
+            claim.setLong(p++, watermark);
             if (engine.config.payloadFilter() != null) {
               claim.setString(p++, engine.config.payloadFilter());
             }
             claim.setInt(p++, batchSize);
-            claim.setInt(p, batchSize);
+            claim.setInt(p++, batchSize);
+            if (ordered != null) {
+              claim.setObject(p++, ordered.channels(), Types.OTHER);
+              claim.setObject(p++, ordered.blocking(), Types.OTHER);
+              claim.setLong(p++, watermark);
+              if (engine.config.payloadFilter() != null) {
+                claim.setString(p++, engine.config.payloadFilter());
+              }
+              claim.setInt(p, batchSize);
+            }
             long ticket = engine.batchStarted();
             int n;
             try {
@@ -200,10 +214,14 @@ final class Worker implements Runnable {
             } finally {
               engine.batchFinished(ticket);
             }
-            if (n < batchSize) {
+            if (n == 0 || (n < batchSize && ordered == null)) {
               break;
             }
-            engine.waiter.wake(); // a full batch: there may be more, let another worker help
+            // ordered channels: a short batch may have held heads whose successors are ready now that it has
+            // committed; claim again until a claim finds nothing (other workers skip a key while its head runs)
+            if (n == batchSize) {
+              engine.waiter.wake(); // a full batch: there may be more, let another worker help
+            }
             engine.broadcasts.runDue(); // a long backlog must not starve broadcast events
             engine.maybeCountBacklog(c); // keeps the backlog gauge fresh while draining (every 5 s at most)
             engine.heartbeat.maybePublish(c);
@@ -252,6 +270,9 @@ final class Worker implements Runnable {
    * per wake-up cost about 60 us of the first claim's latency.
    */
   static String[] rotations(List<String> channels) {
+    if (channels.isEmpty()) {
+      return new String[] {"{}"};
+    }
     String[] literals = new String[channels.size()];
     for (int i = 0; i < literals.length; i++) {
       List<String> rotated = new ArrayList<>(channels.subList(i, channels.size()));
@@ -361,7 +382,7 @@ final class Worker implements Runnable {
   static ClaimedRow read(ResultSet rs) throws SQLException {
     long micros = rs.getLong(5);
     Instant created = Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
-    return new ClaimedRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4), created);
+    return new ClaimedRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4), created, rs.getString(6));
   }
 
   /** Rolls back after a failure; a connection that cannot even roll back is broken: rethrow. */
@@ -549,10 +570,11 @@ final class Worker implements Runnable {
         ps.setString(2, row.channel());
         ps.setString(3, row.payload());
         ps.setObject(4, OffsetDateTime.ofInstant(row.createdAt(), ZoneOffset.UTC));
-        ps.setInt(5, attempt);
-        ps.setString(6, error);
+        ps.setString(5, row.orderKey());
+        ps.setInt(6, attempt);
+        ps.setString(7, error);
         if (!dead) {
-          ps.setLong(7, delay);
+          ps.setLong(8, delay);
         }
         ps.executeUpdate();
       }

@@ -1,5 +1,6 @@
 package io.pgpubsub.spi;
 
+import io.pgpubsub.DeadKeyPolicy;
 import io.pgpubsub.Operation;
 import java.util.List;
 import java.util.Set;
@@ -22,6 +23,9 @@ import java.util.Set;
  * @param installed for trigger channels, the database objects the generated DDL installs and the columns it
  *     names, so that a boot can check them without running DDL; null for plain channels (and for registries
  *     generated before it existed)
+ * @param ordered true for an ordered channel ({@code @TriggerChannel(ordered = true)}, {@code @Channel(ordered =
+ *     true)}): per key, one notification at a time, in commit order
+ * @param deadKeyPolicy for ordered channels, what a dead notification does to its key (never null)
  */
 public record ChannelDefinition(
     String name,
@@ -35,11 +39,36 @@ public record ChannelDefinition(
     String mappingVersion,
     String ddlResource,
     List<ListenerDefinition> listeners,
-    Installed installed) {
+    Installed installed,
+    boolean ordered,
+    DeadKeyPolicy deadKeyPolicy) {
 
   public ChannelDefinition {
     operations = Set.copyOf(operations);
     listeners = List.copyOf(listeners);
+    deadKeyPolicy = deadKeyPolicy == null ? DeadKeyPolicy.MOVE_ON : deadKeyPolicy;
+    if (ordered && !lockable) {
+      throw new IllegalArgumentException("channel '" + name + "': an ordered channel must be lockable");
+    }
+  }
+
+  /** An unordered channel (registries generated before ordered channels existed, hand-written definitions). */
+  public ChannelDefinition(
+      String name,
+      Class<?> payloadType,
+      boolean trigger,
+      boolean lockable,
+      boolean pgNotify,
+      String schema,
+      String table,
+      Set<Operation> operations,
+      String mappingVersion,
+      String ddlResource,
+      List<ListenerDefinition> listeners,
+      Installed installed) {
+    this(
+        name, payloadType, trigger, lockable, pgNotify, schema, table, operations, mappingVersion, ddlResource,
+        listeners, installed, false, DeadKeyPolicy.MOVE_ON);
   }
 
   /** A channel without {@link #installed()} information (plain channels, hand-written definitions). */

@@ -16,6 +16,10 @@ import java.util.List;
  * @param watchColumns the names written in watchColumns
  * @param excludeColumns the names written in excludeColumns
  * @param where the annotated type and its annotation
+ * @param ordered {@code ordered = true}: order per key
+ * @param orderedWhere where {@code ordered} was written (the annotation when it was not)
+ * @param orderKey the attribute or column written in {@code orderKey}, or null (the id)
+ * @param deadKeyPolicy the {@code DeadKeyPolicy} constant's name
  */
 public record ChannelModel(
     String name,
@@ -28,7 +32,11 @@ public record ChannelModel(
     List<Op> operations,
     List<ColumnRef> watchColumns,
     List<ColumnRef> excludeColumns,
-    Where where) {
+    Where where,
+    boolean ordered,
+    Where orderedWhere,
+    ColumnRef orderKey,
+    String deadKeyPolicy) {
 
   public ChannelModel {
     operations = operations == null ? null : List.copyOf(operations);

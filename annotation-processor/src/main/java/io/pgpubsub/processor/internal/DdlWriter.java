@@ -95,9 +95,12 @@ public final class DdlWriter {
     sql.append("CREATE OR REPLACE FUNCTION ").append(function).append("() RETURNS trigger\n");
     sql.append("LANGUAGE plpgsql AS ").append(BODY_TAG).append('\n');
     sql.append("-- ").append(VERSION_PLACEHOLDER).append(" (checked at boot: do not edit)\n");
-    sql.append(c.model().lockable() ? lockableBody(c) : broadcastBody(c));
+    sql.append(!c.orderKeyColumns().isEmpty() ? orderedBody(c) : c.model().lockable() ? lockableBody(c) : broadcastBody(c));
     sql.append(BODY_TAG).append(";\n");
-    String triggers = c.model().lockable() ? lockableTriggers(c, table, function) : rowTriggers(c, table, function);
+    String triggers =
+        c.model().lockable() && c.orderKeyColumns().isEmpty()
+            ? lockableTriggers(c, table, function)
+            : rowTriggers(c, table, function);
     sql.append(triggers);
     sql.append("COMMENT ON TRIGGER ")
         .append(quote(c.triggerName()))
@@ -198,7 +201,10 @@ public final class DdlWriter {
     }
   }
 
-  /** Broadcast channels: one row-level trigger per operation (each event travels in its own NOTIFY). */
+  /**
+   * Broadcast channels: one row-level trigger per operation (each event travels in its own NOTIFY). Ordered
+   * channels too: each row takes its key's lock before its notification's id is drawn.
+   */
   private static String rowTriggers(ChannelPlan c, String table, String function) {
     StringBuilder sql = new StringBuilder();
     dropTriggers(sql, c, table);
@@ -360,6 +366,55 @@ public final class DdlWriter {
     b.append("  RETURN NULL;\n");
     b.append("END\n");
     return b.toString();
+  }
+
+  /**
+   * Ordered channels, per row: the key, the writer's lock on (channel, key), the stored row with its key, the
+   * wake-up. The lock is transaction-scoped: it is held until the writer commits or rolls back, so a second
+   * writer of the same key waits here, and draws its notification's id only after the first one ended. Among
+   * the committed notifications of one key, id order is therefore commit order, which is what the listeners'
+   * claim relies on (core's {@code io.pgpubsub.internal.Sql}; docs/ordered-channels.md). Core's {@code
+   * io.pgpubsub.Notifier} takes the same lock for plain channels: {@code hashtextextended(key, <channel's lock
+   * key>)}.
+   */
+  private String orderedBody(ChannelPlan c) {
+    StringBuilder b = new StringBuilder();
+    b.append("DECLARE\n");
+    b.append("  v_key text;\n");
+    b.append("BEGIN\n");
+    b.append(filters(c));
+    b.append("  v_key := COALESCE(CASE WHEN TG_OP = 'DELETE' THEN ")
+        .append(keyExpression(c, "OLD"))
+        .append(" ELSE ")
+        .append(keyExpression(c, "NEW"))
+        .append(" END, '');\n");
+    b.append("  -- writers of one key wait for each other until commit: a key's ids follow commit order\n");
+    b.append("  PERFORM pg_advisory_xact_lock(hashtextextended(v_key, ")
+        .append(SqlNames.lockKey(options.schema(), c.name()))
+        .append("));\n");
+    b.append("  INSERT INTO ")
+        .append(SqlNames.schema(options.schema()))
+        .append(".pgpubsub_notification (channel, payload, order_key)\n");
+    b.append("  VALUES (")
+        .append(literal(c.name()))
+        .append(", ")
+        .append(payload(c, "  "))
+        .append(", v_key);\n");
+    b.append(wakeUp(c));
+    b.append("  RETURN NULL;\n");
+    b.append("END\n");
+    return b.toString();
+  }
+
+  /** The key of a row as text: the column's text, or a JSON array of the id columns' values. */
+  private static String keyExpression(ChannelPlan c, String row) {
+    List<String> columns = c.orderKeyColumns();
+    if (columns.size() == 1) {
+      return row + "." + quote(columns.get(0)) + "::text";
+    }
+    StringJoiner values = new StringJoiner(", ", "jsonb_build_array(", ")::text");
+    columns.forEach(col -> values.add(row + "." + quote(col)));
+    return values.toString();
   }
 
   private static String indent(String lines) {

@@ -57,6 +57,7 @@ final class EntityScanner {
     List<TypeElement> sources = new ArrayList<>();
     Map<String, String> columns = new LinkedHashMap<>(); // database name -> attribute
     TableModel.Discriminator filter = null;
+    List<String> ids = new ArrayList<>();
     switch (strategy) {
       case "JOINED" -> {
         // this table holds the attributes declared from this entity up to the next entity above it
@@ -72,9 +73,9 @@ final class EntityScanner {
           List<String> rootIds = idColumns(root, 0);
           for (int i = 0; i < rootIds.size(); i++) {
             String explicit = i < pkJoin.size() ? Annotations.string(pkJoin.get(i), "name", "") : "";
-            columns.put(
-                SqlNames.physical(explicit.isEmpty() ? rootIds.get(i) : explicit, options),
-                "(primary key join column)");
+            String column = SqlNames.physical(explicit.isEmpty() ? rootIds.get(i) : explicit, options);
+            columns.put(column, "(primary key join column)");
+            ids.add(column);
           }
         } else if (has(root, Names.DISCRIMINATOR_COLUMN)) {
           discriminator(root, columns);
@@ -109,6 +110,9 @@ final class EntityScanner {
     Optional<AnnotationMirror> table = find(tableOwner, Names.TABLE);
     String tableName = table.map(a -> Annotations.string(a, "name", "")).orElse("");
     String schema = table.map(a -> Annotations.string(a, "schema", "")).orElse("");
+    if (ids.isEmpty()) {
+      idColumns(root, 0).forEach(id -> ids.add(SqlNames.physical(id, options)));
+    }
     List<TableModel.Column> sorted = new ArrayList<>();
     columns.forEach((name, attribute) -> sorted.add(new TableModel.Column(name, attribute)));
     sorted.sort(Comparator.comparing(TableModel.Column::name));
@@ -116,7 +120,8 @@ final class EntityScanner {
         schema.isEmpty() ? null : SqlNames.physical(schema, options),
         SqlNames.physical(tableName.isEmpty() ? entityName(tableOwner) : tableName, options),
         sorted,
-        filter);
+        filter,
+        ids);
   }
 
   /** The entity name: {@code @Entity(name)} or the simple class name. */

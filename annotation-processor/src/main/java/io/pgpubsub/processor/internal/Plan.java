@@ -31,6 +31,8 @@ public record Plan(TypeRef registry, Options options, List<ChannelPlan> channels
    * @param ddlResource class path of the channel's DDL script, null for plain channels
    * @param listeners sorted by id
    * @param triggerColumns every column the trigger names (watched, then excluded), with where it came from
+   * @param orderKeyColumns for an ordered trigger channel, the columns whose values make the order key (one
+   *     column, or the id columns); empty otherwise
    */
   public record ChannelPlan(
       ChannelModel model,
@@ -42,9 +44,11 @@ public record Plan(TypeRef registry, Options options, List<ChannelPlan> channels
       String triggerName,
       String ddlResource,
       List<ListenerPlan> listeners,
-      List<TriggerColumn> triggerColumns) {
+      List<TriggerColumn> triggerColumns,
+      List<String> orderKeyColumns) {
 
     public ChannelPlan {
+      orderKeyColumns = List.copyOf(orderKeyColumns);
       operations = Set.copyOf(operations);
       watchColumns = List.copyOf(watchColumns);
       excludeColumns = List.copyOf(excludeColumns);

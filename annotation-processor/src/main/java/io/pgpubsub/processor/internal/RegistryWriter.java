@@ -23,6 +23,7 @@ public final class RegistryWriter {
   private static final ClassName LISTENER_DEFINITION = ClassName.get(SPI, "ListenerDefinition");
   private static final ClassName LISTENER_KIND = ClassName.get(SPI, "ListenerKind");
   private static final ClassName INSTALLED = CHANNEL_DEFINITION.nestedClass("Installed");
+  private static final ClassName DEAD_KEY_POLICY = ClassName.get("io.pgpubsub", "DeadKeyPolicy");
   private static final ClassName COLUMN = CHANNEL_DEFINITION.nestedClass("Column");
   private static final ClassName OPERATION = ClassName.get("io.pgpubsub", "Operation");
   private static final ClassName LIST = ClassName.get("java.util", "List");
@@ -137,6 +138,9 @@ public final class RegistryWriter {
       body.unindent().unindent();
     } else {
       body.add(",\nnull");
+    }
+    if (c.model().ordered()) {
+      body.add(",\ntrue, // ordered\n$T.$L", DEAD_KEY_POLICY, c.model().deadKeyPolicy());
     }
     body.add(");\n").unindent().unindent();
     String javadoc =

@@ -70,7 +70,14 @@ public final class Scanner {
             operations,
             columnRefs(annotation, "watchColumns", where),
             columnRefs(annotation, "excludeColumns", where),
-            where));
+            where,
+            Annotations.bool(annotation, "ordered", false),
+            Annotations.value(annotation, "ordered").map(where::at).orElse(where),
+            Annotations.value(annotation, "orderKey")
+                .filter(v -> !((String) v.getValue()).isEmpty())
+                .map(v -> new ColumnRef((String) v.getValue(), where.at(v)))
+                .orElse(null),
+            Annotations.enumConstant(annotation, "deadKeyPolicy", "MOVE_ON")));
   }
 
   /** A {@code @Channel} record, or empty (after an error) when it is not a record. */
@@ -99,7 +106,11 @@ public final class Scanner {
             List.of(),
             List.of(),
             List.of(),
-            where));
+            where,
+            Annotations.bool(annotation, "ordered", false),
+            Annotations.value(annotation, "ordered").map(where::at).orElse(where),
+            null,
+            Annotations.enumConstant(annotation, "deadKeyPolicy", "MOVE_ON")));
   }
 
   /**

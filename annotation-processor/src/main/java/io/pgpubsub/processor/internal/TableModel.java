@@ -10,11 +10,14 @@ import java.util.List;
  * @param name the table name
  * @param columns the columns the entity maps in this table, sorted by name
  * @param discriminator for a subclass in a single-table hierarchy: only rows of its type notify; else null
+ * @param idColumns the primary key columns of the table, in mapping order (the default order key)
  */
-public record TableModel(String schema, String name, List<Column> columns, Discriminator discriminator) {
+public record TableModel(
+    String schema, String name, List<Column> columns, Discriminator discriminator, List<String> idColumns) {
 
   public TableModel {
     columns = List.copyOf(columns);
+    idColumns = List.copyOf(idColumns);
   }
 
   /**

@@ -77,15 +77,20 @@ public final class Validator {
         checkAccess(c.type(), c.type().canonicalName(), registry, c.where());
       }
       List<ListenerPlan> own = listenersByChannel.getOrDefault(c.name(), List.of());
+      if (c.ordered() && !c.lockable()) {
+        error(c.orderedWhere(), Message.ORDERED_BROADCAST, c.name(), c.type());
+      }
       if (!c.trigger()) {
         plans.add(
             new ChannelPlan(
-                c, Set.of(), List.of(), List.of(), c.type().binaryName(), null, null, null, own, List.of()));
+                c, Set.of(), List.of(), List.of(), c.type().binaryName(), null, null, null, own, List.of(),
+                List.of()));
         continue;
       }
       if (!c.lockable() && !c.pgNotify()) {
         error(c.where(), Message.BROADCAST_WITHOUT_NOTIFY, c.name(), c.type());
       }
+      List<String> orderKey = orderKey(c);
       Set<Op> operations = operations(c, own);
       List<Plan.TriggerColumn> used = new ArrayList<>();
       List<String> watch = columns(c, c.watchColumns(), "watchColumns", used);
@@ -117,7 +122,8 @@ public final class Validator {
               SqlNames.limit("pgpubsub_" + c.name()),
               Options.CHANNEL_SCRIPT_FOLDER + c.name() + ".sql",
               own,
-              used));
+              used,
+              orderKey));
     }
     if (failed || registry == null) {
       return Optional.empty();
@@ -149,6 +155,46 @@ public final class Validator {
     }
     listeners.forEach(l -> ops.addAll(l.model().kind().operations()));
     return ops.isEmpty() ? EnumSet.allOf(Op.class) : ops;
+  }
+
+  /**
+   * The columns of an ordered trigger channel's key: the column {@code orderKey} names (matched as
+   * watchColumns are), else the id columns; empty for an unordered channel.
+   */
+  private List<String> orderKey(ChannelModel c) {
+    List<TableModel.Column> columns = c.table().columns();
+    String table = SqlNames.qualified(c.table().schema(), c.table().name());
+    List<String> names = columns.stream().map(TableModel.Column::name).toList();
+    if (c.orderKey() != null && !c.ordered()) {
+      error(c.orderKey().where(), Message.ORDER_KEY_WITHOUT_ORDERED, c.orderKey().name(), c.type());
+      return List.of();
+    }
+    if (!c.ordered() || !c.lockable()) {
+      return List.of();
+    }
+    if (c.orderKey() != null) {
+      String written = c.orderKey().name();
+      Optional<TableModel.Column> match = columns.stream().filter(col -> col.name().equals(written)).findFirst();
+      if (match.isEmpty()) {
+        match = columns.stream().filter(col -> col.attribute().equals(written)).findFirst();
+      }
+      if (match.isEmpty()) {
+        List<TableModel.Column> folded =
+            columns.stream().filter(col -> col.name().equalsIgnoreCase(written)).toList();
+        match = folded.size() == 1 ? Optional.of(folded.get(0)) : Optional.empty();
+      }
+      if (match.isEmpty()) {
+        error(c.orderKey().where(), Message.ORDER_KEY_UNKNOWN, written, c.type(), table, names);
+        return List.of();
+      }
+      return List.of(match.get().name());
+    }
+    List<String> ids = c.table().idColumns();
+    if (ids.isEmpty() || !names.containsAll(ids)) {
+      error(c.orderedWhere(), Message.ORDER_KEY_NO_ID, c.name(), c.type(), ids, table);
+      return List.of();
+    }
+    return ids;
   }
 
   /** Database names for the names written in watchColumns/excludeColumns, sorted. */

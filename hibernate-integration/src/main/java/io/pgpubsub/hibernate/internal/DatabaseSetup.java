@@ -347,6 +347,26 @@ final class DatabaseSetup {
                 + "=create or apply io.pgpubsub.Schema.script(...) in your migrations");
       }
     }
+    List<String> ordered = tables.keySet().stream().filter(ChannelDefinition::ordered).map(ChannelDefinition::name).toList();
+    TableName notifications = new TableName(config.schema(), "pgpubsub_notification");
+    if (!ordered.isEmpty() && exists(c, notifications)) {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "SELECT count(*) FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass(?) AND attname = 'order_key'"
+                  + " AND attnum > 0 AND NOT attisdropped")) {
+        ps.setString(1, notifications.sql());
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          if (rs.getLong(1) == 0) {
+            problems.add(
+                "table " + notifications + " has no column order_key, which the ordered channels " + ordered
+                    + " need (their triggers store it; every write of their tables would fail): it was created by"
+                    + " an older version; apply io.pgpubsub.Schema.script(...) again (idempotent) or use "
+                    + PubSubSettings.SCHEMA_MANAGEMENT + "=create");
+          }
+        }
+      }
+    }
     for (Map.Entry<ChannelDefinition, TableName> e : tables.entrySet()) {
       ChannelDefinition channel = e.getKey();
       TableName table = e.getValue();

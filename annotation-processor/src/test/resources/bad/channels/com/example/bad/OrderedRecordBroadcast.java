@@ -1,0 +1,6 @@
+package com.example.bad;
+
+import io.pgpubsub.Channel;
+
+@Channel(lockable = false, ordered = true)
+public record OrderedRecordBroadcast(String key) {}
