@@ -80,6 +80,35 @@ public final class Sql {
         + " ORDER BY o.id LIMIT ? FOR UPDATE SKIP LOCKED";
   }
 
+  /**
+   * {@link #orderedReady} over a window: the heads among the oldest {@code window} rows of each ordered channel
+   * that are not dead. Parameters: ordered channels, window, ordered channels whose dead notifications block
+   * their key, watermark, [filter], limit.
+   *
+   * <p>Still only heads: every row of the channel older than the window's newest row is in the window, so a key
+   * with a row in the window has its lowest (not dead) row there too. Dead rows are not in the window; on a
+   * {@code BLOCK} channel a head with a dead row of its key below it is left out (a probe of the index on
+   * {@code (channel, order_key, id)}). What the window costs is reach, not safety: keys whose rows all lie
+   * beyond it wait for the next claim, so the worker follows a claim that came back short with a claim over
+   * every row ({@link #orderedClaimBatch}); a key held back by a retry with a long queue behind it fills the
+   * window but never hides the other keys for longer than one claim.
+   */
+  private static String orderedWindowReady(String table, boolean filter) {
+    return "SELECT o.id FROM "
+        + table
+        + " o WHERE o.id = ANY(ARRAY(SELECT DISTINCT ON (w.channel, w.order_key) w.id"
+        + " FROM unnest(?::text[]) AS c(channel) CROSS JOIN LATERAL (SELECT id, channel, order_key FROM "
+        + table
+        + " WHERE (channel, id) > (c.channel, 0) AND channel <= c.channel AND dead_at IS NULL"
+        + " ORDER BY channel, id LIMIT ?) w WHERE w.order_key IS NOT NULL ORDER BY w.channel, w.order_key, w.id))"
+        + " AND NOT (o.channel = ANY(?::text[]) AND EXISTS (SELECT FROM "
+        + table
+        + " d WHERE d.channel = o.channel AND d.order_key = o.order_key AND d.id < o.id AND d.dead_at IS NOT NULL))"
+        + " AND o.id > ? AND o.dead_at IS NULL AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= now())"
+        + (filter ? " AND o.payload @> ?::jsonb" : "")
+        + " ORDER BY o.id LIMIT ? FOR UPDATE SKIP LOCKED";
+  }
+
   public final String table;
   public final String broadcastTable;
   /**
@@ -90,6 +119,11 @@ public final class Sql {
   public final String orderedClaimDelete;
   /** {@link #claimBatch} with {@link #orderedClaimDelete}. */
   public final String orderedClaimBatch;
+  /**
+   * {@link #orderedClaimBatch} with the ordered heads taken from a window ({@link #orderedWindowReady}).
+   * Parameters: those of {@link #claimDelete}, those of {@link #orderedWindowReady}.
+   */
+  public final String orderedWindowClaimBatch;
   /**
    * Rows of ordered channels stored without a key (before the channel was made ordered) get the empty key, so
    * that they are claimed, one at a time, in id order. Parameter: ordered channels.
@@ -192,6 +226,19 @@ public final class Sql {
             + " WHERE id = ANY(ARRAY(SELECT id FROM u UNION ALL SELECT id FROM o)) RETURNING "
             + COLUMNS;
     orderedClaimBatch = PIN_CLAIM_PLAN + "; " + orderedClaimDelete + "; " + UNPIN_CLAIM_PLAN;
+    orderedWindowClaimBatch =
+        PIN_CLAIM_PLAN
+            + "; WITH u AS MATERIALIZED ("
+            + ready(table, filter)
+            + "), o AS MATERIALIZED ("
+            + orderedWindowReady(table, filter)
+                .replace(" LIMIT ? FOR UPDATE", " LIMIT greatest(? - (SELECT count(*) FROM u), 0) FOR UPDATE")
+            + ") DELETE FROM "
+            + table
+            + " WHERE id = ANY(ARRAY(SELECT id FROM u UNION ALL SELECT id FROM o)) RETURNING "
+            + COLUMNS
+            + "; "
+            + UNPIN_CLAIM_PLAN;
     keyLegacyRows =
         "UPDATE " + table + " SET order_key = '' WHERE channel = ANY(?::text[]) AND order_key IS NULL";
     lockIds =

@@ -49,6 +49,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class Worker implements Runnable {
 
   private static final int MAX_ERROR_CHARS = 32_000;
+  /**
+   * Ordered channels: a claim looks for key heads among this many batches' worth of the oldest rows of each
+   * ordered channel ({@link Sql#orderedWindowClaimBatch}) before it looks at every row.
+   */
+  static final int ORDERED_WINDOW_BATCHES = 10;
 
   /** The notification whose callbacks run, since when. */
   record Running(ClaimedRow row, long sinceNanos) {}
@@ -186,35 +191,47 @@ final class Worker implements Runnable {
         }
         c.setAutoCommit(false);
         try (PreparedStatement claim =
-                c.prepareStatement(ordered != null ? engine.sql.orderedClaimBatch : engine.sql.claimBatch);
+                c.prepareStatement(ordered != null ? engine.sql.orderedWindowClaimBatch : engine.sql.claimBatch);
+            PreparedStatement claimAll = ordered != null ? c.prepareStatement(engine.sql.orderedClaimBatch) : null;
             Statement rollbackBatch = c.createStatement()) {
+          boolean everyRow = false; // ordered channels: claim over every row, not the window (after a short claim)
           while (!engine.stopping() && !abandoned) {
+            PreparedStatement statement = everyRow ? claimAll : claim;
             int p = 1;
             long watermark = engine.watermark(c);
-            claim.setObject(p++, rotations[(int) (claims++ % rotations.length)], Types.OTHER);
-            claim.setLong(p++, watermark);
+            statement.setObject(p++, rotations[(int) (claims++ % rotations.length)], Types.OTHER);
+            statement.setLong(p++, watermark);
             if (engine.config.payloadFilter() != null) {
-              claim.setString(p++, engine.config.payloadFilter());
+              statement.setString(p++, engine.config.payloadFilter());
             }
-            claim.setInt(p++, batchSize);
-            claim.setInt(p++, batchSize);
+            statement.setInt(p++, batchSize);
+            statement.setInt(p++, batchSize);
             if (ordered != null) {
-              claim.setObject(p++, ordered.channels(), Types.OTHER);
-              claim.setObject(p++, ordered.blocking(), Types.OTHER);
-              claim.setLong(p++, watermark);
-              if (engine.config.payloadFilter() != null) {
-                claim.setString(p++, engine.config.payloadFilter());
+              statement.setObject(p++, ordered.channels(), Types.OTHER);
+              if (!everyRow) {
+                statement.setInt(p++, ORDERED_WINDOW_BATCHES * batchSize);
               }
-              claim.setInt(p, batchSize);
+              statement.setObject(p++, ordered.blocking(), Types.OTHER);
+              statement.setLong(p++, watermark);
+              if (engine.config.payloadFilter() != null) {
+                statement.setString(p++, engine.config.payloadFilter());
+              }
+              statement.setInt(p, batchSize);
             }
             long ticket = engine.batchStarted();
             int n;
             try {
-              n = claimBatch(c, claim, rollbackBatch);
+              n = claimBatch(c, statement, rollbackBatch);
             } finally {
               engine.batchFinished(ticket);
             }
-            if (n == 0 || (n < batchSize && ordered == null)) {
+            if (ordered != null) {
+              boolean windowed = !everyRow;
+              everyRow = windowed && n < batchSize; // a short windowed claim: look at every row next
+              if (n == 0 && !windowed) {
+                break;
+              }
+            } else if (n < batchSize) {
               break;
             }
             // ordered channels: a short batch may have held heads whose successors are ready now that it has
