@@ -37,14 +37,30 @@ import javax.sql.DataSource;
  *
  * <p>One dedicated connection LISTENs; {@code workers} threads claim notifications in batches with {@code
  * FOR UPDATE SKIP LOCKED} on a HikariCP pool and run each notification's callbacks in the transaction that
- * removes it. See the README section "Listener runtime" for every option and the exact delivery guarantees.
+ * removes it. See docs/listener.md for every option and docs/guarantees.md for the exact delivery guarantees.
  * {@link #close()} stops gracefully and is idempotent.
  */
 public final class Listener implements AutoCloseable {
 
   private static final AtomicInteger INSTANCES = new AtomicInteger();
+
+  // The defaults of the builder's options, written once: the Spring Boot properties and the CLI refer to these.
+  /** The default of {@link Builder#workers(int)}. */
+  public static final int DEFAULT_WORKERS = 2;
+  /** The default of {@link Builder#batchSize(int)}. */
+  public static final int DEFAULT_BATCH_SIZE = 200;
+  /** The default of {@link Builder#pollInterval(Duration)}. */
+  public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
+  /** The default of {@link Builder#recoverOnStart(boolean)}. */
+  public static final boolean DEFAULT_RECOVER_ON_START = true;
+  /** The default of {@link Builder#gracePeriod(Duration)}. */
+  public static final Duration DEFAULT_GRACE_PERIOD = Duration.ofSeconds(30);
   /** The default of {@link Builder#callbackTimeout(Duration)}. */
-  private static final Duration DEFAULT_CALLBACK_TIMEOUT = Duration.ofMinutes(5);
+  public static final Duration DEFAULT_CALLBACK_TIMEOUT = Duration.ofMinutes(5);
+  /** The default first delay of {@link Builder#reconnectDelay(Duration, Duration)}. */
+  public static final Duration DEFAULT_RECONNECT_INITIAL_DELAY = Duration.ofMillis(100);
+  /** The default longest delay of {@link Builder#reconnectDelay(Duration, Duration)}. */
+  public static final Duration DEFAULT_RECONNECT_MAX_DELAY = Duration.ofSeconds(30);
 
   private final ListenerConfig config;
   private final Engine engine;
@@ -187,21 +203,21 @@ public final class Listener implements AutoCloseable {
     private String listenUrl;
     private List<String> channels;
     private List<ChannelDefinition> channelDefinitions;
-    private int workers = 2;
-    private int batchSize = 200;
-    private Duration pollInterval = Duration.ofSeconds(1);
+    private int workers = DEFAULT_WORKERS;
+    private int batchSize = DEFAULT_BATCH_SIZE;
+    private Duration pollInterval = DEFAULT_POLL_INTERVAL;
     private RetryPolicy retryPolicy = RetryPolicy.defaults();
-    private boolean recoverOnStart = true;
+    private boolean recoverOnStart = DEFAULT_RECOVER_ON_START;
     private RowDecoder rowDecoder;
     private TransactionResources transactionResources;
     private Function<Class<?>, Object> listenerFactory;
     private String payloadFilter;
     private String schema = NotificationTable.DEFAULT_SCHEMA;
     private boolean installSchema;
-    private Duration gracePeriod = Duration.ofSeconds(30);
+    private Duration gracePeriod = DEFAULT_GRACE_PERIOD;
     private Duration callbackTimeout = DEFAULT_CALLBACK_TIMEOUT;
-    private Duration reconnectInitialDelay = Duration.ofMillis(100);
-    private Duration reconnectMaxDelay = Duration.ofSeconds(30);
+    private Duration reconnectInitialDelay = DEFAULT_RECONNECT_INITIAL_DELAY;
+    private Duration reconnectMaxDelay = DEFAULT_RECONNECT_MAX_DELAY;
     private ObjectMapper objectMapper;
     private Object meterRegistry;
 
@@ -527,7 +543,11 @@ public final class Listener implements AutoCloseable {
       return type.getConstructor().newInstance();
     } catch (NoSuchMethodException e) {
       throw new IllegalStateException(
-          type.getName() + " needs a public no-argument constructor, or configure listenerFactory(...)", e);
+          "listener class " + type.getName() + " has no public no-argument constructor, so the listener cannot"
+              + " create it. Give it one; or create it yourself with Listener.Builder.listenerFactory(type -> ...);"
+              + " in a Spring Boot application, let the application run its listener (pgpubsub-spring-boot-starter"
+              + " creates listener classes as beans, constructor injection included) instead of `pgpubsub listen`",
+          e);
     } catch (ReflectiveOperationException e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       throw new IllegalStateException("the constructor of " + type.getName() + " failed: " + cause, cause);

@@ -40,9 +40,16 @@ public final class RetryPolicy {
     return new RetryPolicy(maxAttempts, initialDelay, maxDelay);
   }
 
+  /** Attempts in total of {@link #defaults()}. */
+  public static final int DEFAULT_MAX_ATTEMPTS = 5;
+  /** Delay before the first retry of {@link #defaults()}. */
+  public static final Duration DEFAULT_INITIAL_DELAY = Duration.ofSeconds(1);
+  /** Longest delay of {@link #defaults()}. */
+  public static final Duration DEFAULT_MAX_DELAY = Duration.ofMinutes(5);
+
   /** The default: 5 attempts, 1 s before the first retry, doubling, at most 5 min. */
   public static RetryPolicy defaults() {
-    return new RetryPolicy(5, Duration.ofSeconds(1), Duration.ofMinutes(5));
+    return new RetryPolicy(DEFAULT_MAX_ATTEMPTS, DEFAULT_INITIAL_DELAY, DEFAULT_MAX_DELAY);
   }
 
   /** One attempt; a failure makes the notification dead at once. */

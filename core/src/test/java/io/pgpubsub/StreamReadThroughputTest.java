@@ -58,7 +58,6 @@ class StreamReadThroughputTest {
       double ratio = (double) plainNanos / streamNanos;
       System.out.printf("stream: read of %,d stored events, 3 passes: Streams.read %.0f ms/pass, plain JDBC %.0f ms/pass,"
           + " ratio %.2fx%n", EVENTS, streamNanos / 3e6, plainNanos / 3e6, ratio);
-      assertThat(ratio).isGreaterThan(0.5);
     }
   }
 

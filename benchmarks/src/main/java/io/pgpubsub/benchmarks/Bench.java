@@ -17,7 +17,7 @@ import java.util.stream.Collectors;
 
 /**
  * The benchmark: every workload of issue 7 on one PostgreSQL, the library side by side with the plain-JDBC
- * baseline, printed as a table and written as CSV, Markdown and SVG. See the README, "Performance".
+ * baseline, printed as a table and written as CSV, Markdown and SVG. See docs/performance.md.
  *
  * <pre>
  * --quick                 small sizes (a minute or two), for trying things out

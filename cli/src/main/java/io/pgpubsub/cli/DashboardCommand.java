@@ -4,12 +4,20 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.pgpubsub.dashboard.Dashboard;
 import io.pgpubsub.dashboard.DashboardServer;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -23,7 +31,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Serves the operations web page: per channel flow, lag, listeners and dead letters, with retry and purge.",
-      "Writes need the token: the printed URL carries it (in its #fragment, which never reaches a server log)."
+      "Writes need the token. Without --token (or PGPUBSUB_DASHBOARD_TOKEN) a random one is written to",
+      "--token-file: the token is never printed.",
+      "Full guide: docs/dashboard.md."
     })
 final class DashboardCommand implements Callable<Integer> {
 
@@ -46,8 +56,38 @@ final class DashboardCommand implements Callable<Integer> {
   @Option(
       names = "--token",
       defaultValue = "${env:PGPUBSUB_DASHBOARD_TOKEN}",
-      description = "The token write actions need (env PGPUBSUB_DASHBOARD_TOKEN). Default: a random one, printed.")
+      description =
+          "The token write actions need (env PGPUBSUB_DASHBOARD_TOKEN). Default: a random one, written to --token-file.")
   String token;
+
+  @Option(
+      names = "--token-file",
+      description =
+          "Where the random write token is written (readable by you only) when no --token is given."
+              + " Default: ~/.pgpubsub/dashboard.token.")
+  Path tokenFile;
+
+  @Option(
+      names = "--read-token",
+      defaultValue = "${env:PGPUBSUB_DASHBOARD_READ_TOKEN}",
+      description =
+          "A token that reading needs too (env PGPUBSUB_DASHBOARD_READ_TOKEN), for sensitive payloads. Default: none.")
+  String readToken;
+
+  @Option(
+      names = "--allowed-host",
+      split = ",",
+      description =
+          "Host names the page may be opened by, besides IP addresses and localhost (DNS rebinding protection);"
+              + " repeatable. '*' allows any.")
+  List<String> allowedHosts = new ArrayList<>();
+
+  @Option(
+      names = "--lag-threshold",
+      defaultValue = "PT60S",
+      converter = Durations.class,
+      description = "A channel whose oldest pending notification waits longer is shown behind. Default: 60s.")
+  Duration lagThreshold;
 
   @Option(
       names = "--refresh",
@@ -73,16 +113,29 @@ final class DashboardCommand implements Callable<Integer> {
     CountDownLatch stopped = new CountDownLatch(1);
     try (HikariDataSource dataSource = new HikariDataSource(pool)) {
       Dashboard.Builder dashboard =
-          Dashboard.builder(dataSource).schema(db.schema).readOnly(readOnly).refresh(refresh);
+          Dashboard.builder(dataSource)
+              .schema(db.schema)
+              .readOnly(readOnly)
+              .refresh(refresh)
+              .lagThreshold(lagThreshold)
+              .allowedHosts(allowedHosts);
       if (writeToken != null) {
         dashboard.token(writeToken);
+      }
+      if (readToken != null && !readToken.isBlank()) {
+        dashboard.readToken(readToken);
+      }
+      Path written = null;
+      if (writeToken != null && (token == null || token.isBlank())) {
+        written = writeToken(writeToken);
       }
       try (DashboardServer server = DashboardServer.start(dashboard.build(), new InetSocketAddress(bind, port))) {
         Thread hook = new Thread(stopped::countDown, "pgpubsub-dashboard-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         out.println("pgpubsub dashboard at " + server.url() + (readOnly ? " (read-only)" : ""));
-        if (writeToken != null && (token == null || token.isBlank())) {
-          out.println("open " + server.url() + "#token=" + writeToken + " to enable retry and purge");
+        if (written != null) {
+          // never the token itself: stdout ends up in logs and terminal scrollback
+          out.println("write token in " + written + ": enter it in the page's token box to enable retry and purge");
         }
         out.flush();
         try {
@@ -99,6 +152,27 @@ final class DashboardCommand implements Callable<Integer> {
       }
     }
     return ExitCode.OK;
+  }
+
+  /** Writes {@code value} to the token file, readable and writable by its owner only where the file system can say so. */
+  private Path writeToken(String value) throws IOException {
+    Path file =
+        tokenFile != null
+            ? tokenFile
+            : Path.of(System.getProperty("user.home"), ".pgpubsub", "dashboard.token");
+    Path dir = file.toAbsolutePath().getParent();
+    if (dir != null) {
+      Files.createDirectories(dir);
+    }
+    Files.deleteIfExists(file);
+    boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+    if (posix) {
+      Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    } else {
+      Files.createFile(file);
+    }
+    Files.writeString(file, value + System.lineSeparator(), StandardCharsets.UTF_8);
+    return file.toAbsolutePath();
   }
 
   private static String randomToken() {

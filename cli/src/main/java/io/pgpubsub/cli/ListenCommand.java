@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.pgpubsub.DrainResult;
 import io.pgpubsub.Listener;
 import io.pgpubsub.RetryPolicy;
+import io.pgpubsub.hibernate.SchemaManagement;
 import io.pgpubsub.hibernate.HibernatePubSub;
 import io.pgpubsub.hibernate.PubSubSettings;
 import io.pgpubsub.spi.ChannelDefinition;
@@ -49,11 +50,30 @@ import sun.misc.Signal;
     })
 final class ListenCommand implements Callable<Integer> {
 
-  /** The values of --schema-management. */
-  enum SchemaManagement {
-    create,
-    validate,
-    none
+  /**
+   * The values of --schema-management: the Hibernate integration's enum (not a copy), listed and parsed in lower
+   * case, any case accepted.
+   */
+  static final class SchemaManagementValues
+      implements Iterable<String>, picocli.CommandLine.ITypeConverter<SchemaManagement> {
+    @Override
+    public java.util.Iterator<String> iterator() {
+      return java.util.Arrays.stream(SchemaManagement.values())
+          .map(v -> v.name().toLowerCase(Locale.ROOT)).iterator();
+    }
+
+    @Override
+    public SchemaManagement convert(String value) {
+      for (SchemaManagement v : SchemaManagement.values()) {
+        if (v.name().equalsIgnoreCase(value.trim())) {
+          return v;
+        }
+      }
+      List<String> names = new ArrayList<>();
+      iterator().forEachRemaining(names::add);
+      throw new picocli.CommandLine.TypeConversionException(
+          "expected one of " + names + " but was '" + value + "'");
+    }
   }
 
   /** The values of --log-level. */
@@ -94,16 +114,16 @@ final class ListenCommand implements Callable<Integer> {
   @Option(names = "--recover", negatable = true, defaultValue = "true", fallbackValue = "true", description = "Process the backlog stored before start (default). --no-recover leaves it to other listeners.")
   boolean recover;
 
-  @Option(names = "--max-attempts", defaultValue = "5", description = "Attempts per notification before it is dead. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--max-attempts", defaultValue = "" + RetryPolicy.DEFAULT_MAX_ATTEMPTS, description = "Attempts per notification before it is dead. Default: ${DEFAULT-VALUE}.")
   int maxAttempts;
 
-  @Option(names = "--retry-delay", defaultValue = "1s", converter = Durations.class, description = "First retry delay; it doubles per attempt (with jitter) up to --max-retry-delay. Default: 1s.")
+  @Option(names = "--retry-delay", converter = Durations.class, description = "First retry delay; it doubles per attempt (with jitter) up to --max-retry-delay. Default: the library's, 1s.")
   Duration retryDelay;
 
-  @Option(names = "--max-retry-delay", defaultValue = "5m", converter = Durations.class, description = "Longest retry delay. Default: 5m.")
+  @Option(names = "--max-retry-delay", converter = Durations.class, description = "Longest retry delay. Default: the library's, 5m.")
   Duration maxRetryDelay;
 
-  @Option(names = "--grace-period", defaultValue = "30s", converter = Durations.class, description = "How long a stop waits for in-flight callbacks. Default: 30s.")
+  @Option(names = "--grace-period", converter = Durations.class, description = "How long a stop waits for in-flight callbacks. Default: the library's, 30s.")
   Duration gracePeriod;
 
   @Option(names = "--callback-timeout", converter = Durations.class, description = "How long one notification's callbacks may run before their batch is rolled back and the attempt fails. Default: the library's, 5m.")
@@ -118,7 +138,7 @@ final class ListenCommand implements Callable<Integer> {
   @Option(names = "--entity", split = ",", description = "Further entity classes to map, comma separated.")
   List<String> entities;
 
-  @Option(names = "--schema-management", defaultValue = "validate", description = "What the boot does with the notification table and triggers: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--schema-management", defaultValue = "validate", completionCandidates = SchemaManagementValues.class, converter = SchemaManagementValues.class, description = "What the boot does with the notification table and triggers: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE} (a listener checks; the application or its migrations install).")
   SchemaManagement schemaManagement;
 
   @Option(names = "--log-level", defaultValue = "info", description = "Level of every log (pgpubsub, Hibernate, HikariCP): ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
@@ -172,10 +192,15 @@ final class ListenCommand implements Callable<Integer> {
           if (callbackTimeout != null) {
             builder.callbackTimeout(callbackTimeout);
           }
+          if (gracePeriod != null) {
+            builder.gracePeriod(gracePeriod);
+          }
           builder
               .recoverOnStart(recover || drain)
-              .gracePeriod(gracePeriod)
-              .retryPolicy(RetryPolicy.exponential(maxAttempts, retryDelay, maxRetryDelay));
+              .retryPolicy(RetryPolicy.exponential(
+                  maxAttempts,
+                  retryDelay != null ? retryDelay : RetryPolicy.DEFAULT_INITIAL_DELAY,
+                  maxRetryDelay != null ? maxRetryDelay : RetryPolicy.DEFAULT_MAX_DELAY));
           Listener listener;
           try {
             listener = builder.build();
@@ -339,7 +364,7 @@ final class ListenCommand implements Callable<Integer> {
     Map<String, Object> settings = new HashMap<>();
     settings.put("hibernate.connection.datasource", pool);
     settings.put(PubSubSettings.SCHEMA, db.schema);
-    settings.put(PubSubSettings.SCHEMA_MANAGEMENT, schemaManagement.name());
+    settings.put(PubSubSettings.SCHEMA_MANAGEMENT, schemaManagement.name().toLowerCase(Locale.ROOT));
     settings.put("hibernate.hbm2ddl.auto", "none");
     try {
       if (persistenceUnit != null) {

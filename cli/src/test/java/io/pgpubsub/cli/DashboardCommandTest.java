@@ -11,6 +11,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -20,14 +23,20 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
-/** {@code pgpubsub dashboard}: serves the page on 127.0.0.1 and prints the URL with its write token. */
+/**
+ * {@code pgpubsub dashboard}: serves the page on 127.0.0.1 and prints its URL; a random write token goes to a
+ * file readable by its owner only, never to stdout.
+ */
 @PostgresTest
 @Timeout(60)
 class DashboardCommandTest {
 
   @Test
-  void servesOnLoopbackWithAPrintedTokenAndStopsWhenInterrupted(TestDatabase db) throws Exception {
+  void servesOnLoopbackWithTheTokenInAFileNotOnStdoutAndStopsWhenInterrupted(TestDatabase db, @TempDir Path dir)
+      throws Exception {
+    Path tokenFile = dir.resolve("secrets").resolve("dashboard.token");
     try (Connection c = db.connect()) {
       NotificationTable.install(c, "public");
     }
@@ -41,12 +50,15 @@ class DashboardCommandTest {
             () ->
                 exit.complete(
                     PgPubSubCli.execute(
-                        new String[] {"dashboard", "--jdbc-url=" + db.jdbcUrlWithCredentials(), "--port=0"},
+                        new String[] {
+                          "dashboard", "--jdbc-url=" + db.jdbcUrlWithCredentials(), "--port=0", "--token-file=" + tokenFile
+                        },
                         new PrintWriter(out, true),
                         new PrintWriter(new StringWriter(), true))),
             "dashboard-command");
     runner[0].start();
-    Pattern printed = Pattern.compile("open (http://127\\.0\\.0\\.1:(\\d+)/)#token=(\\S+) ");
+    Pattern printed =
+        Pattern.compile("(?s)pgpubsub dashboard at (http://127\\.0\\.0\\.1:(\\d+)/)\\R.*write token in (\\S+): ");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     Matcher m = printed.matcher("");
     while (!(m = printed.matcher(out.toString())).find()) {
@@ -55,7 +67,13 @@ class DashboardCommandTest {
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
     }
     String base = m.group(1);
-    String token = m.group(3);
+    assertThat(Path.of(m.group(3))).isEqualTo(tokenFile.toAbsolutePath());
+    String token = Files.readString(tokenFile).strip();
+    assertThat(token).hasSizeGreaterThan(20);
+    assertThat(out.toString()).as("the token is not printed").doesNotContain(token);
+    if (tokenFile.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tokenFile))).isEqualTo("rw-------");
+    }
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     HttpResponse<String> overview =
         http.send(HttpRequest.newBuilder(URI.create(base + "api/overview")).build(), HttpResponse.BodyHandlers.ofString());

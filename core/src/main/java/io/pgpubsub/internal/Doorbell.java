@@ -466,7 +466,7 @@ final class Doorbell {
       return;
     }
     if (broken) {
-      Engine.abortQuietly(c);
+      engine.abort(c);
       return;
     }
     try (var s = c.createStatement()) {
@@ -475,7 +475,7 @@ final class Doorbell {
         c.setNetworkTimeout(Runnable::run, networkTimeoutBefore);
       }
     } catch (SQLException | RuntimeException e) {
-      Engine.abortQuietly(c);
+      engine.abort(c);
       return;
     }
     Engine.closeQuietly(c);

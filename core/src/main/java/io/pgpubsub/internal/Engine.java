@@ -645,17 +645,6 @@ public final class Engine {
     }
   }
 
-  /** Removes a connection an abandoned worker still holds from the pool, so that the pool can open another. */
-  void evict(Connection c) {
-    if (c != null && pool instanceof HikariDataSource hikari) {
-      try {
-        hikari.evictConnection(c);
-      } catch (RuntimeException e) {
-        log.debug("[{}] could not evict a connection: {}", name, e.toString());
-      }
-    }
-  }
-
   /** Waits {@code millis} or until stop; true when stopping. */
   boolean sleepUnlessStopping(long millis) {
     try {
@@ -788,6 +777,33 @@ public final class Engine {
       }
     }
     return interrupted;
+  }
+
+  /**
+   * Closes a connection another thread may be using right now, without waiting for its lock. A connection of a
+   * HikariCP pool (the application's, as in Spring Boot, or ours) is evicted first: HikariCP then returns it
+   * silently when its user closes it, where a connection that broke in use is logged as a WARN with a stack
+   * trace ("marked as broken because of SQLSTATE(08003)"), on every ordinary stop (issue 22).
+   */
+  void abort(Connection c) {
+    if (c == null) {
+      return;
+    }
+    evictFrom(pool, c);
+    if (config.dataSource() != pool) {
+      evictFrom(config.dataSource(), c);
+    }
+    abortQuietly(c);
+  }
+
+  private void evictFrom(DataSource dataSource, Connection c) {
+    try {
+      if (dataSource != null && dataSource.isWrapperFor(HikariDataSource.class)) {
+        dataSource.unwrap(HikariDataSource.class).evictConnection(c); // ignores connections of other pools
+      }
+    } catch (SQLException | RuntimeException e) {
+      log.debug("[{}] could not evict a connection: {}", name, e.toString());
+    }
   }
 
   /** Closes a connection we may be using from another thread right now: abort, never wait for its lock. */

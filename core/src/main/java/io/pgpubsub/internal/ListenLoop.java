@@ -61,7 +61,7 @@ final class ListenLoop implements Runnable {
 
   /** From close(): unblocks a pending read at once. */
   void abort() {
-    Engine.abortQuietly(connection);
+    engine.abort(connection);
   }
 
   @Override

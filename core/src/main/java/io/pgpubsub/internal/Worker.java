@@ -114,8 +114,7 @@ final class Worker implements Runnable {
     markAbandoned();
     thread.interrupt();
     Connection c = current;
-    Engine.abortQuietly(c);
-    engine.evict(c);
+    engine.abort(c); // evicts it from the pool first, so that the pool can open another
     if (inDoorbell.compareAndSet(true, false)) {
       engine.doorbell.abandon(this); // it no longer keeps the process awake; the others look if that made it idle
     }

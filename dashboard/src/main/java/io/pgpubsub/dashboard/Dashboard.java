@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.regex.Matcher;
@@ -53,14 +54,23 @@ public final class Dashboard {
 
   static final String TOKEN_HEADER = "x-pgpubsub-token";
   static final String CSRF_HEADER = "x-csrf-token";
-  private static final Pattern DEAD_ID = Pattern.compile("api/dead/([0-9]{1,18})(/payload)?");
+  private static final Pattern DEAD_ID = Pattern.compile("api/(dead|notification)/([0-9]{1,18})(/payload)?");
   private static final int MAX_SELECTION = 1000;
+  /** Listeners whose heartbeat stopped are listed (as gone) for this long, then dropped from the page. */
+  static final Duration GONE_SHOWN_FOR = Duration.ofMinutes(15);
 
   final DataSource dataSource;
   final String schema;
   private final List<String> configuredChannels;
   private final boolean readOnly;
   private final byte[] token;
+  private final byte[] readToken;
+  private final Set<String> allowedHosts;
+  private final boolean anyHost;
+  private final Duration heartbeatInterval;
+  private final Duration lagThreshold;
+  private final HistorySampler sampler;
+  private final AuditLog audit;
   private final boolean writesWithoutToken;
   private final Duration refresh;
   private final int maxPayloadChars;
@@ -78,12 +88,22 @@ public final class Dashboard {
     this.configuredChannels = List.copyOf(b.channels);
     this.readOnly = b.readOnly;
     this.token = b.token == null ? null : b.token.getBytes(StandardCharsets.UTF_8);
+    this.readToken = b.readToken == null ? null : b.readToken.getBytes(StandardCharsets.UTF_8);
+    this.allowedHosts = Set.copyOf(b.allowedHosts);
+    this.anyHost = b.allowedHosts.contains("*");
+    this.heartbeatInterval = b.heartbeatInterval;
+    this.lagThreshold = b.lagThreshold;
+    this.sampler =
+        b.historyInterval == null
+            ? null
+            : new HistorySampler(dataSource, schema, b.historyInterval, b.heartbeatInterval, b.historyRetention);
     this.writesWithoutToken = b.writesWithoutToken;
     this.refresh = b.refresh;
     this.maxPayloadChars = b.maxPayloadChars;
     this.statusReader = ChannelStatusReader.of(dataSource, schema);
     this.deadLetters = DeadLetters.of(dataSource, schema);
     this.queries = new DeadLetterQueries(dataSource, schema);
+    this.audit = new AuditLog(dataSource, schema);
     this.chartJsPath = "META-INF/resources/webjars/chart.js/" + chartJsVersion() + "/dist/chart.umd.js";
   }
 
@@ -96,19 +116,63 @@ public final class Dashboard {
     return new DashboardHttpHandler(this);
   }
 
+  /**
+   * Takes a history sample when one is due (see {@link Builder#historyInterval}): {@link DashboardServer}
+   * calls it on its own thread every interval, and every page refresh calls it too; an application that
+   * mounts the dashboard may call it from its scheduler so that history is kept while no page is open.
+   * Several dashboards may call it: one sample per interval is written (an advisory lock decides who).
+   */
+  public void sampleHistory() {
+    if (sampler != null) {
+      sampler.maybeSample();
+    }
+  }
+
+  /** The history sampling interval, or null when sampling is off. */
+  Duration historyInterval() {
+    return sampler == null ? null : sampler.interval();
+  }
+
+  HistorySampler sampler() {
+    return sampler;
+  }
+
   /** Whether write actions are refused whatever the request carries. */
   public boolean readOnly() {
     return readOnly || (token == null && !writesWithoutToken);
   }
 
   /** A request, relative to where the dashboard is mounted ({@code path} has no leading slash). */
-  record Request(String method, String path, String rawQuery, Function<String, String> header, byte[] body) {}
+  record Request(
+      String method,
+      String path,
+      String rawQuery,
+      Function<String, String> header,
+      byte[] body,
+      String who,
+      boolean inServletContainer) {
+
+    Request(String method, String path, String rawQuery, Function<String, String> header, byte[] body) {
+      this(method, path, rawQuery, header, body, null, false);
+    }
+  }
 
   /** A response: status, content type, extra headers, body. */
   record Response(int status, String contentType, Map<String, String> headers, byte[] body) {}
 
   Response handle(Request r) {
     try {
+      String refused = refusedHost(r);
+      if (refused != null) {
+        log.warn("pgpubsub dashboard: refused {} {}: {}", r.method(), r.path(), refused);
+        return error(403, refused);
+      }
+      if (readToken != null && r.path().startsWith("api/") && !r.path().equals("api/token/verify")) {
+        String given = r.header().apply(TOKEN_HEADER);
+        if (!matches(readToken, given) && !matches(token, given)) {
+          return error(401, "this dashboard needs its read token: enter it in the token box");
+        }
+      }
       if (r.method().equals("GET") || r.method().equals("HEAD")) {
         return get(r);
       }
@@ -137,23 +201,35 @@ public final class Dashboard {
         return resource("static/app.js", "text/javascript; charset=utf-8");
       case "assets/app.css":
         return resource("static/app.css", "text/css; charset=utf-8");
+      case "favicon.ico":
+        return favicon();
       case "assets/chart.umd.js":
         return classpathResource(chartJsPath, "text/javascript; charset=utf-8");
       case "api/overview":
-        return jsonResponse(overview());
+        return jsonResponse(overview(Query.parse(r.rawQuery())));
       case "api/dead":
         return jsonResponse(deadList(Query.parse(r.rawQuery())));
+      case "api/dead/groups":
+        return jsonResponse(deadGroups(Query.parse(r.rawQuery())));
+      case "api/pending":
+        return jsonResponse(pendingList(Query.parse(r.rawQuery())));
+      case "api/audit":
+        return jsonResponse(auditList(Query.parse(r.rawQuery())));
       default:
         Matcher m = DEAD_ID.matcher(path);
         if (m.matches()) {
-          long id = Long.parseLong(m.group(1));
-          return m.group(2) == null ? jsonResponse(deadDetail(id)) : download(id);
+          long id = Long.parseLong(m.group(2));
+          boolean deadOnly = m.group(1).equals("dead");
+          return m.group(3) == null ? jsonResponse(detail(id, deadOnly)) : download(id, deadOnly);
         }
         return error(404, "not found: " + path);
     }
   }
 
   private Response post(Request r) throws SQLException {
+    if (r.path().equals("api/token/verify")) {
+      return verifyToken(r);
+    }
     if (readOnly()) {
       return error(
           403,
@@ -162,8 +238,7 @@ public final class Dashboard {
               : "writes need a token: start the dashboard with a token (--token, or Dashboard.builder().token(...))");
     }
     if (!writesWithoutToken) {
-      String given = r.header().apply(TOKEN_HEADER);
-      if (given == null || !MessageDigest.isEqual(token, given.getBytes(StandardCharsets.UTF_8))) {
+      if (!matches(token, r.header().apply(TOKEN_HEADER))) {
         return error(403, "missing or wrong write token (header X-Pgpubsub-Token)");
       }
     }
@@ -191,10 +266,37 @@ public final class Dashboard {
         return error(404, "not found: " + r.path());
     }
     int changed = 0;
-    if (body.hasNonNull("channel")) {
-      String channel = knownChannel(body.get("channel").asText());
-      changed = retry ? deadLetters.retryAll(channel) : deadLetters.purgeAll(channel);
-      log.info("pgpubsub dashboard: {} {} dead notifications of channel {}", retry ? "retried" : "purged", changed, channel);
+    if (body.hasNonNull("filter") || body.hasNonNull("channel")) {
+      // every dead letter the filter matches (the legacy {"channel": name} is the filter of one channel);
+      // the dashboard's own SQL with bind parameters: a channel name that breaks the naming rules is fine
+      Map<String, String> f = new LinkedHashMap<>();
+      JsonNode node = body.hasNonNull("filter") ? body.get("filter") : body;
+      if (!node.isObject()) {
+        throw new BadRequest(400, "\"filter\" must be a JSON object");
+      }
+      for (String name : List.of("channel", "error", "group", "age", "q")) {
+        if (node.hasNonNull(name)) {
+          if (!node.get(name).isTextual()) {
+            throw new BadRequest(400, "filter." + name + " must be a string");
+          }
+          f.put(name, node.get(name).asText());
+        }
+      }
+      DeadFilter filter = DeadFilter.parse(f);
+      if (filter.channel() != null) {
+        knownChannel(filter.channel());
+      }
+      List<Long> touched = retry ? queries.retryMatching(filter) : queries.purgeMatching(filter);
+      changed = touched.size();
+      log.info(
+          "pgpubsub dashboard: {} {} dead notifications matching {} ({})",
+          retry ? "retried" : "purged",
+          changed,
+          filter,
+          r.who());
+      ObjectNode recorded = json.createObjectNode();
+      f.forEach(recorded::put);
+      audit.record(json, retry ? "retry" : "purge", r.who(), touched, recorded, changed);
     } else if (body.has("ids") && body.get("ids").isArray()) {
       JsonNode ids = body.get("ids");
       if (ids.size() > MAX_SELECTION) {
@@ -207,18 +309,120 @@ public final class Dashboard {
         }
         list.add(id.asLong());
       }
+      List<Long> touched = new ArrayList<>();
       for (long id : list) {
         if (retry ? deadLetters.retry(id) : deadLetters.purge(id)) {
           changed++;
+          touched.add(id);
         }
       }
-      log.info("pgpubsub dashboard: {} dead notifications {}", retry ? "retried" : "purged", list);
+      log.info("pgpubsub dashboard: {} dead notifications {} ({})", retry ? "retried" : "purged", list, r.who());
+      audit.record(json, retry ? "retry" : "purge", r.who(), touched, null, changed);
     } else {
-      throw new BadRequest(400, "give \"ids\": [..] or \"channel\": \"name\"");
+      throw new BadRequest(400, "give \"ids\": [..] or \"filter\": {..}");
     }
     ObjectNode out = json.createObjectNode();
     out.put("changed", changed);
     return jsonResponse(out);
+  }
+
+  /**
+   * Tells the page what the token in the header allows, so that it unlocks write controls only for a token
+   * that works: 200 with {@code {"read": true, "write": bool}} for a right token, 403 for a wrong one. Needs the
+   * CSRF token like any POST.
+   */
+  private Response verifyToken(Request r) {
+    if (!csrf.valid(r.header().apply("cookie"), r.header().apply(CSRF_HEADER))) {
+      return error(403, "missing or wrong CSRF token: reload the page");
+    }
+    String given = r.header().apply(TOKEN_HEADER);
+    boolean write = !readOnly() && (writesWithoutToken || matches(token, given));
+    boolean read = readToken == null || write || matches(readToken, given) || matches(token, given);
+    if (given != null && !given.isEmpty() && !matches(token, given) && !matches(readToken, given)) {
+      log.info("pgpubsub dashboard: a wrong token was entered");
+      return error(403, "wrong token");
+    }
+    ObjectNode out = json.createObjectNode();
+    out.put("read", read);
+    out.put("write", write);
+    return jsonResponse(out);
+  }
+
+  private static boolean matches(byte[] expected, String given) {
+    return expected != null && given != null && MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Why the request's {@code Host} (or {@code Origin}) is refused, or null when it is allowed: an IP address
+   * (v4 or v6), {@code localhost} (and {@code *.localhost}), or a name given to {@link Builder#allowedHosts}.
+   * A DNS name that an attacker's page rebinds to this machine's address is none of these, so a browser that
+   * loaded such a page can neither read payloads nor write.
+   */
+  String refusedHost(Request r) {
+    if (anyHost || (r.inServletContainer() && allowedHosts.isEmpty())) {
+      // in a servlet container the application's own security and host handling apply, until hosts are named
+      return null;
+    }
+    String host = r.header().apply("host");
+    if (host != null && !hostAllowed(hostName(host))) {
+      return "Host '" + printable(host) + "' is not allowed (DNS rebinding protection): open the dashboard by its IP"
+          + " address or localhost, or allow the name (--allowed-host, Dashboard.builder().allowedHosts(..))";
+    }
+    String origin = r.header().apply("origin");
+    if (origin != null && !origin.equals("null")) {
+      String name;
+      try {
+        java.net.URI u = java.net.URI.create(origin);
+        name = u.getHost() == null ? null : hostName(u.getHost());
+      } catch (IllegalArgumentException e) {
+        name = null;
+      }
+      if (name == null || !hostAllowed(name)) {
+        return "Origin '" + printable(origin) + "' is not allowed (cross-site request)";
+      }
+    }
+    return null;
+  }
+
+  private boolean hostAllowed(String name) {
+    if (name.isEmpty()) {
+      return false;
+    }
+    if (allowedHosts.contains(name) || name.equals("localhost") || name.endsWith(".localhost")) {
+      return true;
+    }
+    if (name.startsWith("[") && name.endsWith("]")) {
+      return name.length() > 2 && name.substring(1, name.length() - 1).matches("[0-9a-f:.%a-z]+") && name.contains(":");
+    }
+    return IPV4.matcher(name).matches();
+  }
+
+  private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}");
+
+  /** The host of a {@code Host} header value, lower case, without the port; IPv6 keeps its brackets. */
+  static String hostName(String host) {
+    String h = host.trim().toLowerCase(java.util.Locale.ROOT);
+    if (h.startsWith("[")) {
+      int end = h.indexOf(']');
+      return end < 0 ? "" : h.substring(0, end + 1);
+    }
+    if (h.indexOf(':') != h.lastIndexOf(':')) {
+      return "[" + h + "]"; // a bare IPv6 address (URI.getHost gives it in brackets; be lenient)
+    }
+    int colon = h.indexOf(':');
+    h = colon < 0 ? h : h.substring(0, colon);
+    return h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
+  }
+
+  private static String printable(String s) {
+    StringBuilder b = new StringBuilder();
+    for (char ch : s.toCharArray()) {
+      b.append(ch < 0x20 || ch == 0x7f ? '?' : ch);
+      if (b.length() > 100) {
+        return b + "...";
+      }
+    }
+    return b.toString();
   }
 
   /** {@code name} when it is a channel the registry, the configuration or the table knows; else a 400. */
@@ -247,14 +451,53 @@ public final class Dashboard {
     return new ArrayList<>(names);
   }
 
-  private ObjectNode overview() throws SQLException {
+  private ObjectNode overview(Map<String, String> q) throws SQLException {
+    HistorySampler.Range range = HistorySampler.Range.parse(q.get("range"));
+    sampleHistory();
     List<ChannelStatus> statuses = statusReader.read(registryChannels());
     ObjectNode out = json.createObjectNode();
     out.put("readOnly", readOnly());
     out.put("tokenRequired", !writesWithoutToken);
+    out.put("readTokenRequired", readToken != null);
     out.put("refreshSeconds", refresh.toMillis() / 1000.0);
-    ArrayNode channels = out.putArray("channels");
+    out.put("heartbeatIntervalSeconds", heartbeatInterval.toMillis() / 1000.0);
+    out.put("lagThresholdSeconds", lagThreshold.toMillis() / 1000.0);
+    List<DeadLetterQueries.Heartbeat> beats = queries.heartbeats(GONE_SHOWN_FOR);
+    Map<String, List<DeadLetterQueries.Heartbeat>> byChannel = new TreeMap<>();
+    for (DeadLetterQueries.Heartbeat h : beats) {
+      byChannel.computeIfAbsent(h.channel(), k -> new ArrayList<>()).add(h);
+    }
+    ArrayNode problems = out.putArray("problems");
+    ArrayNode listeners = out.putArray("listeners");
+    for (DeadLetterQueries.Heartbeat h : beats) {
+      ObjectNode o = listeners.addObject();
+      String state = liveness(h.ageSeconds());
+      o.put("name", h.listener());
+      o.put("channel", h.channel());
+      o.put("processed", h.processed());
+      o.put("ratePerSecond", h.ratePerSecond());
+      o.put("heartbeatAt", h.at().toString());
+      o.put("heartbeatAgeSeconds", h.ageSeconds());
+      o.put("state", state);
+      if (!state.equals("live")) {
+        problems.add(problem(state, "listener " + h.listener() + " (channel " + h.channel() + ") is " + state
+            + ": last heartbeat " + Math.round(h.ageSeconds()) + " s ago, heartbeats come every "
+            + heartbeatInterval.toSeconds() + " s"));
+      }
+    }
+    Set<String> shown = new java.util.HashSet<>();
     for (ChannelStatus s : statuses) {
+      shown.add(s.channel());
+    }
+    List<ChannelStatus> all = new ArrayList<>(statuses);
+    for (String ch : byChannel.keySet()) {
+      if (!shown.contains(ch)) {
+        all.add(new ChannelStatus(ch, 0, 0, 0, null, List.of()));
+      }
+    }
+    all.sort(java.util.Comparator.comparing(ChannelStatus::channel));
+    ArrayNode channels = out.putArray("channels");
+    for (ChannelStatus s : all) {
       ObjectNode c = channels.addObject();
       c.put("channel", s.channel());
       c.put("pending", s.pending());
@@ -265,58 +508,168 @@ public final class Dashboard {
       } else {
         c.put("oldestPendingSeconds", s.oldestPending().toMillis() / 1000.0);
       }
-      c.put("ratePerSecond", s.ratePerSecond());
-      ArrayNode ls = c.putArray("listeners");
-      for (ChannelStatus.ListenerProcess l : s.listeners()) {
-        ObjectNode o = ls.addObject();
-        o.put("name", l.name());
-        o.put("processed", l.processed());
-        o.put("ratePerSecond", l.ratePerSecond());
-        o.put("heartbeatAt", l.heartbeatAt().toString());
+      int live = 0;
+      int late = 0;
+      double rate = 0;
+      for (DeadLetterQueries.Heartbeat h : byChannel.getOrDefault(s.channel(), List.of())) {
+        String state = liveness(h.ageSeconds());
+        if (state.equals("live")) {
+          live++;
+          rate += h.ratePerSecond();
+        } else if (state.equals("late")) {
+          late++;
+        }
+      }
+      c.put("liveListeners", live);
+      c.put("lateListeners", late);
+      c.put("ratePerSecond", rate);
+      String behind = null;
+      double oldest = s.oldestPending() == null ? 0 : s.oldestPending().toMillis() / 1000.0;
+      if (s.pending() > 0 && live == 0) {
+        behind = "channel " + s.channel() + " has " + s.pending() + " pending and no live listener (oldest "
+            + Math.round(oldest) + " s)";
+      } else if (s.oldestPending() != null && s.oldestPending().compareTo(lagThreshold) > 0) {
+        behind = "channel " + s.channel() + " is behind: the oldest of " + s.pending() + " pending waits "
+            + Math.round(oldest) + " s (threshold " + lagThreshold.toSeconds() + " s)";
+      }
+      c.put("behind", behind != null);
+      if (behind != null) {
+        problems.add(problem("behind", behind));
+      }
+      if (s.dead() > 0) {
+        problems.add(problem("dead", "channel " + s.channel() + " has " + s.dead() + " dead letter"
+            + (s.dead() == 1 ? "" : "s")));
       }
     }
-    out.set("history", queries.history(json));
+    ObjectNode sampled = sampler == null ? json.createObjectNode() : sampler.read(json, range);
+    out.put("range", range.label);
+    if (sampled.isEmpty() && range == HistorySampler.Range.HOUR) {
+      // no samples from the tables (sampling off, or not yet): what the listeners reported
+      out.put("historySource", "listeners");
+      out.put("bucketSeconds", DeadLetterQueries.HISTORY_BUCKET_SECONDS);
+      out.set("history", queries.history(json));
+    } else {
+      out.put("historySource", "tables");
+      out.put("bucketSeconds", range.seconds / 240);
+      out.set("history", sampled);
+    }
     return out;
   }
 
   private ObjectNode deadList(Map<String, String> q) throws SQLException {
-    String channel = blankToNull(q.get("channel"));
-    if (channel != null) {
-      channel = knownChannel(channel);
+    DeadFilter filter = DeadFilter.parse(q);
+    if (filter.channel() != null) {
+      knownChannel(filter.channel());
     }
-    String errorClass = blankToNull(q.get("error"));
-    if (errorClass != null && !DeadLetterQueries.ERROR_CLASS.matcher(errorClass).matches()) {
-      throw new BadRequest(400, "error must be a Java class name");
+    DeadLetterQueries.Sort sort = DeadLetterQueries.Sort.parse(q.get("sort"));
+    boolean descending = !"asc".equals(q.get("dir"));
+    if (q.get("dir") != null && !q.get("dir").equals("asc") && !q.get("dir").equals("desc")) {
+      throw new BadRequest(400, "dir must be asc or desc");
     }
-    AgeFilter age = AgeFilter.parse(q.get("age"));
-    int limit = 200;
-    if (q.get("limit") != null) {
-      try {
-        limit = Math.max(1, Math.min(1000, Integer.parseInt(q.get("limit"))));
-      } catch (NumberFormatException e) {
-        throw new BadRequest(400, "limit must be a number");
-      }
-    }
+    int pageSize = number(q, "limit", 50, 1, 1000);
+    int page = number(q, "page", 0, 0, 1_000_000);
     ObjectNode out = json.createObjectNode();
     out.put("readOnly", readOnly());
-    queries.list(json, out, channel, errorClass, age, limit);
+    out.put("page", page);
+    out.put("pageSize", pageSize);
+    out.put("sort", sort.name().toLowerCase(java.util.Locale.ROOT));
+    out.put("dir", descending ? "desc" : "asc");
+    queries.list(json, out, filter, sort, descending, page, pageSize);
     ArrayNode channels = out.putArray("channels");
     knownChannels().forEach(channels::add);
     return out;
   }
 
-  private ObjectNode deadDetail(long id) throws SQLException {
-    ObjectNode out = queries.detail(json, id, maxPayloadChars);
+  private ObjectNode deadGroups(Map<String, String> q) throws SQLException {
+    DeadFilter filter = DeadFilter.parse(q);
+    if (filter.channel() != null) {
+      knownChannel(filter.channel());
+    }
+    ObjectNode out = json.createObjectNode();
+    out.set("groups", queries.groups(json, filter));
+    return out;
+  }
+
+  private ObjectNode auditList(Map<String, String> q) throws SQLException {
+    Long id = null;
+    if (q.get("id") != null && !q.get("id").isBlank()) {
+      try {
+        id = Long.parseLong(q.get("id").trim());
+      } catch (NumberFormatException e) {
+        throw new BadRequest(400, "id must be a number");
+      }
+    }
+    ObjectNode out = json.createObjectNode();
+    out.set("entries", audit.read(json, id, number(q, "limit", 50, 1, 500)));
+    return out;
+  }
+
+  private ObjectNode pendingList(Map<String, String> q) throws SQLException {
+    String channel = blankToNull(q.get("channel"));
+    if (channel != null) {
+      knownChannel(channel);
+    }
+    String state = q.getOrDefault("state", "pending");
+    if (!state.equals("pending") && !state.equals("retrying")) {
+      throw new BadRequest(400, "state must be pending or retrying");
+    }
+    int pageSize = number(q, "limit", 50, 1, 1000);
+    int page = number(q, "page", 0, 0, 1_000_000);
+    ObjectNode out = json.createObjectNode();
+    out.put("page", page);
+    out.put("pageSize", pageSize);
+    out.put("state", state);
+    queries.pending(out, channel, state.equals("retrying"), page, pageSize);
+    return out;
+  }
+
+  private static int number(Map<String, String> q, String name, int fallback, int min, int max) {
+    String v = q.get(name);
+    if (v == null || v.isBlank()) {
+      return fallback;
+    }
+    try {
+      return Math.max(min, Math.min(max, Integer.parseInt(v.trim())));
+    } catch (NumberFormatException e) {
+      throw new BadRequest(400, name + " must be a number");
+    }
+  }
+
+  /** live, late (no heartbeat for more than 2 intervals) or gone (more than 3). */
+  private String liveness(double ageSeconds) {
+    double interval = heartbeatInterval.toMillis() / 1000.0;
+    return ageSeconds > 3 * interval ? "gone" : ageSeconds > 2 * interval ? "late" : "live";
+  }
+
+  private ObjectNode problem(String kind, String text) {
+    ObjectNode p = json.createObjectNode();
+    p.put("kind", kind);
+    p.put("text", text);
+    return p;
+  }
+
+  private Response favicon() {
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put("Cache-Control", "public, max-age=86400");
+    return withSecurityHeaders(new Response(200, "image/x-icon", headers, read("static/favicon.ico")));
+  }
+
+  private ObjectNode detail(long id, boolean deadOnly) throws SQLException {
+    ObjectNode out = queries.detail(json, id, maxPayloadChars, deadOnly);
     if (out == null) {
-      throw new BadRequest(404, "dead notification " + id + " not found (retried or purged meanwhile?)");
+      throw new BadRequest(
+          404,
+          deadOnly
+              ? "dead notification " + id + " not found (retried or purged meanwhile?)"
+              : "notification " + id + " not found (processed or purged meanwhile?)");
     }
     return out;
   }
 
-  private Response download(long id) throws SQLException {
-    String payload = queries.payload(id);
+  private Response download(long id, boolean deadOnly) throws SQLException {
+    String payload = queries.payload(id, deadOnly);
     if (payload == null) {
-      throw new BadRequest(404, "dead notification " + id + " not found");
+      throw new BadRequest(404, (deadOnly ? "dead notification " : "notification ") + id + " not found");
     }
     Map<String, String> headers = new LinkedHashMap<>();
     headers.put("Content-Disposition", "attachment; filename=\"pgpubsub-dead-" + id + ".json\"");
@@ -468,6 +821,12 @@ public final class Dashboard {
     private final List<String> channels = new ArrayList<>();
     private boolean readOnly;
     private String token;
+    private String readToken;
+    private final Set<String> allowedHosts = new TreeSet<>();
+    private Duration heartbeatInterval = Duration.ofSeconds(10);
+    private Duration lagThreshold = Duration.ofSeconds(60);
+    private Duration historyInterval = Duration.ofSeconds(10);
+    private Duration historyRetention = Duration.ofDays(7);
     private boolean writesWithoutToken;
     private Duration refresh = Duration.ofSeconds(5);
     private int maxPayloadChars = 64 * 1024;
@@ -507,6 +866,84 @@ public final class Dashboard {
         throw new IllegalArgumentException("token must not be blank");
       }
       this.token = token;
+      return this;
+    }
+
+    /**
+     * A token that reading needs: without it (or the write token) in the page's token box, the JSON API
+     * answers 401 and the page shows no data. For instances whose payloads are sensitive. Default: none
+     * (reads are open to whoever reaches the page).
+     */
+    public Builder readToken(String readToken) {
+      if (readToken != null && readToken.isBlank()) {
+        throw new IllegalArgumentException("readToken must not be blank");
+      }
+      this.readToken = readToken;
+      return this;
+    }
+
+    /**
+     * Host names the page may be opened by, besides IP addresses and {@code localhost}, which are always
+     * allowed: requests whose {@code Host} or {@code Origin} names another host get 403 (DNS rebinding
+     * protection). {@code "*"} allows any host (only when a proxy in front checks it). Default: none. Mounted in
+     * a servlet container ({@link DashboardServlet}) the check is on only once hosts are named here (the
+     * application's own security and host handling apply otherwise); served by {@link DashboardServer} or
+     * {@link #httpHandler()} it is always on.
+     */
+    public Builder allowedHosts(Collection<String> hosts) {
+      for (String h : hosts) {
+        if (h == null || h.isBlank()) {
+          throw new IllegalArgumentException("allowed hosts must not be blank");
+        }
+        this.allowedHosts.add(h.equals("*") ? h : hostName(h));
+      }
+      return this;
+    }
+
+    /**
+     * How often listeners write their heartbeat (10 s in this version): a listener whose heartbeat is older
+     * than 2 intervals is shown late, older than 3 gone. Default 10 s.
+     */
+    public Builder heartbeatInterval(Duration heartbeatInterval) {
+      if (heartbeatInterval.isNegative() || heartbeatInterval.isZero()) {
+        throw new IllegalArgumentException("heartbeatInterval must be positive, got " + heartbeatInterval);
+      }
+      this.heartbeatInterval = heartbeatInterval;
+      return this;
+    }
+
+    /**
+     * A channel whose oldest pending notification waits longer than this is shown behind (so is one with
+     * pending notifications and no live listener). Default 60 s.
+     */
+    public Builder lagThreshold(Duration lagThreshold) {
+      if (lagThreshold.isNegative()) {
+        throw new IllegalArgumentException("lagThreshold must not be negative, got " + lagThreshold);
+      }
+      this.lagThreshold = lagThreshold;
+      return this;
+    }
+
+    /**
+     * How often the history of every channel (inflow, processed, backlog, lag) is sampled from the tables into
+     * {@code pgpubsub_channel_history} (created on first use), so that the charts show it while no listener
+     * runs; null switches sampling off (the charts then show what listeners reported, for the last hour).
+     * Default 10 s; at least 1 s.
+     */
+    public Builder historyInterval(Duration historyInterval) {
+      if (historyInterval != null && historyInterval.compareTo(Duration.ofSeconds(1)) < 0) {
+        throw new IllegalArgumentException("historyInterval must be at least 1 s, got " + historyInterval);
+      }
+      this.historyInterval = historyInterval;
+      return this;
+    }
+
+    /** How long history samples are kept. Default 7 days (the longest chart range); at least 1 hour. */
+    public Builder historyRetention(Duration historyRetention) {
+      if (historyRetention.compareTo(Duration.ofHours(1)) < 0) {
+        throw new IllegalArgumentException("historyRetention must be at least 1 hour, got " + historyRetention);
+      }
+      this.historyRetention = historyRetention;
       return this;
     }
 

@@ -17,6 +17,15 @@ final class DashboardHttpHandler implements HttpHandler {
     this.dashboard = dashboard;
   }
 
+  /** The authenticated user (an Authenticator on the context), else the client's address. */
+  private static String who(HttpExchange exchange) {
+    if (exchange.getPrincipal() != null) {
+      return exchange.getPrincipal().getName();
+    }
+    java.net.InetSocketAddress a = exchange.getRemoteAddress();
+    return a == null ? null : a.getAddress().getHostAddress();
+  }
+
   @Override
   public void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
@@ -44,7 +53,9 @@ final class DashboardHttpHandler implements HttpHandler {
                   path,
                   exchange.getRequestURI().getRawQuery(),
                   exchange.getRequestHeaders()::getFirst,
-                  body));
+                  body,
+                  who(exchange),
+                  false));
       r.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
       exchange.getResponseHeaders().set("Content-Type", r.contentType());
       boolean head = exchange.getRequestMethod().equals("HEAD");

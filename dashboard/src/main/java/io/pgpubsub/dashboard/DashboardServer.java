@@ -3,8 +3,11 @@ package io.pgpubsub.dashboard;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -16,10 +19,12 @@ public final class DashboardServer implements AutoCloseable {
 
   private final HttpServer server;
   private final ExecutorService executor;
+  private final ScheduledExecutorService sampler;
 
-  private DashboardServer(HttpServer server, ExecutorService executor) {
+  private DashboardServer(HttpServer server, ExecutorService executor, ScheduledExecutorService sampler) {
     this.server = server;
     this.executor = executor;
+    this.sampler = sampler;
   }
 
   /** Starts serving {@code dashboard} at {@code address} (port 0 picks a free port). */
@@ -36,7 +41,19 @@ public final class DashboardServer implements AutoCloseable {
     server.setExecutor(executor);
     server.createContext("/", dashboard.httpHandler());
     server.start();
-    return new DashboardServer(server, executor);
+    ScheduledExecutorService sampler = null;
+    Duration every = dashboard.historyInterval();
+    if (every != null) { // history from the tables, also while no page is open
+      sampler =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "pgpubsub-dashboard-history");
+                t.setDaemon(true);
+                return t;
+              });
+      sampler.scheduleWithFixedDelay(dashboard::sampleHistory, 0, every.toMillis(), TimeUnit.MILLISECONDS);
+    }
+    return new DashboardServer(server, executor, sampler);
   }
 
   /** The address it listens on (with the actual port). */
@@ -56,6 +73,9 @@ public final class DashboardServer implements AutoCloseable {
 
   @Override
   public void close() {
+    if (sampler != null) {
+      sampler.shutdownNow();
+    }
     server.stop(0);
     executor.shutdownNow();
   }

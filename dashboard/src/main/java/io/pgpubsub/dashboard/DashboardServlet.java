@@ -50,7 +50,13 @@ public final class DashboardServlet extends HttpServlet {
     Dashboard.Response r =
         dashboard.handle(
             new Dashboard.Request(
-                req.getMethod(), info.substring(1), req.getQueryString(), req::getHeader, body));
+                req.getMethod(),
+                info.substring(1),
+                req.getQueryString(),
+                req::getHeader,
+                body,
+                req.getRemoteUser() != null ? req.getRemoteUser() : req.getRemoteAddr(),
+                true));
     resp.setStatus(r.status());
     r.headers().forEach(resp::setHeader);
     resp.setContentType(r.contentType());

@@ -23,6 +23,8 @@ import org.openqa.selenium.chrome.ChromeOptions;
 final class Chromium {
 
   static final String SKIP_ENV = "PGPUBSUB_SKIP_BROWSER_TESTS";
+  /** A name this browser resolves to 127.0.0.1 (and nothing else does): a DNS-rebinding attacker's name. */
+  static final String REBIND_HOST = "rebind.test";
 
   private Chromium() {}
 
@@ -58,6 +60,8 @@ final class Chromium {
         "--disable-sync",
         "--disable-dev-shm-usage",
         "--window-size=1400,1500",
+        // a DNS name that resolves to this machine, as a DNS-rebinding attacker's name would
+        "--host-resolver-rules=MAP " + REBIND_HOST + " 127.0.0.1",
         "--user-data-dir=" + profile);
     ChromeDriverService service =
         new ChromeDriverService.Builder().usingDriverExecutable(driver.toFile()).usingAnyFreePort().build();
@@ -74,6 +78,22 @@ final class Chromium {
     Path shot = ((ChromeDriver) driver).getScreenshotAs(OutputType.FILE).toPath();
     Files.copy(shot, file, StandardCopyOption.REPLACE_EXISTING);
     return file;
+  }
+
+  /**
+   * With {@code -Dpgpubsub.docs.screenshots=DIR}, saves what the browser shows (after scrolling {@code
+   * sectionId} into view, when given) as {@code DIR/<name>.png}: the documentation's screenshot of a view.
+   */
+  static void docs(WebDriver driver, String name, String sectionId) throws IOException {
+    String dir = System.getProperty("pgpubsub.docs.screenshots");
+    if (dir == null || dir.isBlank()) {
+      return;
+    }
+    if (sectionId != null) {
+      ((org.openqa.selenium.JavascriptExecutor) driver)
+          .executeScript("document.getElementById(arguments[0]).scrollIntoView()", sectionId);
+    }
+    Files.copy(screenshot(driver, "docs-" + name), Path.of(dir, name + ".png"), StandardCopyOption.REPLACE_EXISTING);
   }
 
   private static String env(String name, String fallback) {

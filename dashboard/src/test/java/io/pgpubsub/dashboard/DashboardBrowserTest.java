@@ -187,6 +187,7 @@ class DashboardBrowserTest {
         "java.net.SocketTimeoutException: payment gateway timed out\n\tat com.example.Refunds.pay(Refunds.java:42)");
     browser.get(url + "#token=" + TOKEN);
     WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+    wait.withMessage("the token in the fragment verified").until(d -> mode().equals("writes"));
     new Select(browser.findElement(By.id("filter-channel"))).selectByValue(waitForOption("filter-channel", "refunds"));
     wait.until(d -> deadRowIds().size() == 4);
 
@@ -215,13 +216,13 @@ class DashboardBrowserTest {
     assertThat(query("select count(*) from pgpubsub_notification where id = " + ids[1])).isEqualTo("0");
 
     // a cancelled confirmation changes nothing
-    browser.findElement(By.id("purge-channel")).click();
+    browser.findElement(By.id("purge-matching")).click();
     browser.findElement(By.id("confirm-no")).click();
     assertThat(deadCount("refunds")).isEqualTo(2);
 
     // purge all of the channel
-    browser.findElement(By.id("purge-channel")).click();
-    confirm("Purge all dead notifications of channel refunds?");
+    browser.findElement(By.id("purge-matching")).click();
+    confirm("Purge all 2 dead notifications matching channel refunds?");
     wait.withMessage("the channel's dead letters all gone").until(d -> deadRowIds().isEmpty());
     assertThat(deadCount("refunds")).isZero();
     assertThat(query("select count(*) from pgpubsub_notification where channel = 'refunds' and dead_at is null"))
@@ -294,12 +295,10 @@ class DashboardBrowserTest {
                     + " body: JSON.stringify({ids: [arguments[0]]})}).then(r => done(r.status));",
                 id);
     assertThat(status).isEqualTo(403L);
-    // and through the buttons: the operator sees why
-    click(() -> row(id).findElement(By.cssSelector("input.select")));
-    browser.findElement(By.id("purge-selected")).click();
-    confirm("Purge 1 selected dead notification?");
-    wait.until(d -> notice().startsWith("Refused:"));
-    assertThat(notice()).contains("missing or wrong write token");
+    // and the buttons stay disabled: no confirmation opens to be refused after it
+    assertThat(mode()).isEqualTo("locked");
+    assertThat(browser.findElement(By.id("purge-selected")).isEnabled()).isFalse();
+    assertThat(browser.findElement(By.id("retry-matching")).isEnabled()).isFalse();
     // the token without the CSRF token is refused too
     Object noCsrf =
         ((JavascriptExecutor) browser)
@@ -399,6 +398,10 @@ class DashboardBrowserTest {
     wait.until(d -> browser.findElement(By.id("confirm")).isDisplayed());
     assertThat(browser.findElement(By.id("confirm-text")).getText()).isEqualTo(text);
     browser.findElement(By.id("confirm-yes")).click();
+  }
+
+  private String mode() {
+    return (String) js("return document.getElementById('mode').dataset.mode;");
   }
 
   private String notice() {

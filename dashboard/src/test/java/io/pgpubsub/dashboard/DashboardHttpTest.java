@@ -63,18 +63,20 @@ class DashboardHttpTest {
 
   @Test
   void deadLettersFilterByChannelErrorClassAndAge() throws Exception {
-    assertThat(ids("")).containsExactly(1L, 2L, 3L);
-    assertThat(ids("?channel=files")).containsExactly(1L, 2L);
+    assertThat(ids("")).as("newest first").containsExactly(2L, 1L, 3L);
+    assertThat(ids("?sort=id&dir=asc")).containsExactly(1L, 2L, 3L);
+    assertThat(ids("?channel=files")).containsExactly(2L, 1L);
     assertThat(ids("?error=java.io.IOException")).containsExactly(1L, 3L);
     assertThat(ids("?error=java.io.IOException&channel=mails")).containsExactly(3L);
     assertThat(ids("?age=lt1h")).containsExactly(2L);
     assertThat(ids("?age=gt1h")).containsExactly(1L, 3L);
-    assertThat(ids("?age=lt1d")).containsExactly(1L, 2L);
+    assertThat(ids("?age=lt1d")).containsExactly(2L, 1L);
     assertThat(ids("?age=gt1d")).containsExactly(3L);
     JsonNode list = getJson("/ops/api/dead");
     assertThat(list.get("errorClasses").toString()).isEqualTo("[\"java.io.IOException\",\"java.lang.IllegalStateException\"]");
     assertThat(list.get("channels").toString()).isEqualTo("[\"files\",\"mails\"]");
-    assertThat(list.get("rows").get(0).get("error").asText()).as("the first line only").isEqualTo("java.io.IOException: disk full");
+    assertThat(list.get("rows").get(1).get("id").asLong()).isEqualTo(1L);
+    assertThat(list.get("rows").get(1).get("error").asText()).as("the first line only").isEqualTo("java.io.IOException: disk full");
     JsonNode detail = getJson("/ops/api/dead/1");
     assertThat(detail.get("error").asText()).contains("\tat x.Y.z(Y.java:1)");
     assertThat(detail.get("attempts").asInt()).isEqualTo(3);

@@ -44,6 +44,13 @@ class DashboardServletTest {
     Dashboard dashboard = Dashboard.builder(db.dataSource()).token("t0ken").refresh(Duration.ofSeconds(1)).build();
     Tomcat.addServlet(context, "pgpubsub-dashboard", new DashboardServlet(dashboard));
     context.addServletMappingDecoded("/ops/pgpubsub/*", "pgpubsub-dashboard");
+    // one that names the host it is opened by: the Host check is on
+    Tomcat.addServlet(
+        context,
+        "strict-dashboard",
+        new DashboardServlet(
+            Dashboard.builder(db.dataSource()).allowedHosts(java.util.List.of("app.example.com")).build()));
+    context.addServletMappingDecoded("/ops/strict/*", "strict-dashboard");
     tomcat.getConnector(); // creates the default connector
     tomcat.start();
     ChromeDriver browser = null;
@@ -102,6 +109,16 @@ class DashboardServletTest {
           .as("Chart.js loaded from the webjar under the sub-path")
           .isEqualTo("object");
       Chromium.screenshot(browser, "dashboard-servlet");
+
+      // in a servlet container the Host check is the application's until hosts are named
+      b.get("http://" + Chromium.REBIND_HOST + ":" + port + "/app/ops/pgpubsub/api/overview");
+      assertThat(b.findElement(By.tagName("body")).getText()).contains("\"channel\":\"invoices\"");
+      b.get("http://" + Chromium.REBIND_HOST + ":" + port + "/app/ops/strict/api/overview");
+      assertThat(b.findElement(By.tagName("body")).getText())
+          .contains("Host 'rebind.test:" + port + "' is not allowed")
+          .doesNotContain("invoices");
+      b.get("http://127.0.0.1:" + port + "/app/ops/strict/api/overview");
+      assertThat(b.findElement(By.tagName("body")).getText()).contains("\"channel\":\"invoices\"");
 
       HttpResponse<String> ok =
           http.send(retry.copy().header("X-Pgpubsub-Token", "t0ken").header("X-CSRF-Token", csrf.group(1)).build(),

@@ -183,7 +183,7 @@ public final class Demo {
           s.persist(author[0]);
         });
         long id = author[0].getId();
-        // broadcast events may run in parallel on a listener's workers (README, "Delivery guarantees"): a cache
+        // broadcast events may run in parallel on a listener's workers (docs/guarantees.md): a cache
         // that simply puts what it gets must see the insert before the rename is sent, or it may keep "Ada"
         await("both listeners see the new author", () -> ("Ada".equals(blogA.authorNames.get(id)) ? 1 : 0)
             + ("Ada".equals(blogB.authorNames.get(id)) ? 1 : 0), 2);

@@ -37,17 +37,27 @@ public class PgPubSubDashboardAutoConfiguration {
     if (properties.getSchema() != null) {
       dashboard.schema(properties.getSchema());
     }
+    if (options.getReadToken() != null && !options.getReadToken().isBlank()) {
+      dashboard.readToken(options.getReadToken());
+    }
+    if (!options.getAllowedHosts().isEmpty()) {
+      dashboard.allowedHosts(options.getAllowedHosts());
+    }
+    if (options.getLagThreshold() != null) {
+      dashboard.lagThreshold(options.getLagThreshold());
+    }
+    if (options.getHistoryInterval() != null) {
+      dashboard.historyInterval(options.getHistoryInterval());
+    }
+    if (options.getHistoryRetention() != null) {
+      dashboard.historyRetention(options.getHistoryRetention());
+    }
     if (options.getToken() != null && !options.getToken().isBlank()) {
       dashboard.token(options.getToken());
     } else {
       dashboard.readOnly(true);
     }
-    String path = options.getPath().endsWith("/") ? options.getPath().substring(0, options.getPath().length() - 1)
-        : options.getPath();
-    if (!path.startsWith("/") || path.length() < 2 || path.contains("*")) {
-      throw new IllegalStateException(
-          "pgpubsub.dashboard.path must be a path such as /pgpubsub, not '" + options.getPath() + "'");
-    }
+    String path = options.getPath().replaceAll("/+$", ""); // checked when bound (PgPubSubProperties.validate)
     ServletRegistrationBean<DashboardServlet> bean =
         new ServletRegistrationBean<>(new DashboardServlet(dashboard.build()), path + "/*");
     bean.setName("pgpubsubDashboard");

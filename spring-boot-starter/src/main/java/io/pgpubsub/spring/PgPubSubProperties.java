@@ -3,16 +3,24 @@ package io.pgpubsub.spring;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import io.pgpubsub.RetryPolicy;
+import io.pgpubsub.hibernate.SchemaManagement;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.validation.Errors;
+import org.springframework.validation.Validator;
 
 /**
  * {@code pgpubsub.*} properties. Every {@code Listener.Builder} option that is a value has a property under
  * {@code pgpubsub.listener}; the options that are objects come from the application context (the DataSource,
  * the EntityManagerFactory's row decoder and Session, the MeterRegistry, the bean factory for listener
  * instances).
+ *
+ * <p>Values are checked when they are bound (this class is its own {@link Validator}, which Boot applies without
+ * a Bean Validation provider), so a bad value fails the start with Boot's report naming the property, e.g.
+ * {@code pgpubsub.listener.workers}, rather than a builder method or a Hibernate setting.
  */
 @ConfigurationProperties("pgpubsub")
-public class PgPubSubProperties {
+public class PgPubSubProperties implements Validator {
 
   /**
    * Schema of the notification tables (pgpubsub_notification, pgpubsub_broadcast). Also sets Hibernate's
@@ -26,7 +34,7 @@ public class PgPubSubProperties {
    * triggers), validate (fail the boot when one is missing or stale; no DDL) or none. Default: validate
    * when pgpubsub's Flyway migration is on, else create. Sets hibernate.pgpubsub.schema_management.
    */
-  private String schemaManagement;
+  private SchemaManagement schemaManagement;
 
   private final Listener listener = new Listener();
 
@@ -44,11 +52,11 @@ public class PgPubSubProperties {
     this.schema = schema;
   }
 
-  public String getSchemaManagement() {
+  public SchemaManagement getSchemaManagement() {
     return schemaManagement;
   }
 
-  public void setSchemaManagement(String schemaManagement) {
+  public void setSchemaManagement(SchemaManagement schemaManagement) {
     this.schemaManagement = schemaManagement;
   }
 
@@ -68,6 +76,59 @@ public class PgPubSubProperties {
     return dashboard;
   }
 
+  @Override
+  public boolean supports(Class<?> type) {
+    return PgPubSubProperties.class.isAssignableFrom(type);
+  }
+
+  @Override
+  public void validate(Object target, Errors errors) {
+    PgPubSubProperties p = (PgPubSubProperties) target;
+    Listener l = p.getListener();
+    atLeast(errors, "listener.workers", l.getWorkers(), 1);
+    atLeast(errors, "listener.batch-size", l.getBatchSize(), 1);
+    atLeast(errors, "listener.retry.max-attempts", l.getRetry().getMaxAttempts(), 1);
+    positive(errors, "listener.poll-interval", l.getPollInterval());
+    notNegative(errors, "listener.grace-period", l.getGracePeriod());
+    positive(errors, "listener.callback-timeout", l.getCallbackTimeout());
+    notNegative(errors, "listener.retry.initial-delay", l.getRetry().getInitialDelay());
+    positive(errors, "listener.retry.max-delay", l.getRetry().getMaxDelay());
+    positive(errors, "listener.reconnect.initial-delay", l.getReconnect().getInitialDelay());
+    positive(errors, "listener.reconnect.max-delay", l.getReconnect().getMaxDelay());
+    if (l.getRetry().getInitialDelay() != null && l.getRetry().getMaxDelay() != null
+        && l.getRetry().getInitialDelay().compareTo(l.getRetry().getMaxDelay()) > 0) {
+      errors.rejectValue("listener.retry.initial-delay", "pgpubsub.order",
+          "must not be longer than pgpubsub.listener.retry.max-delay (" + l.getRetry().getMaxDelay() + ")");
+    }
+    if (l.getReconnect().getInitialDelay() != null && l.getReconnect().getMaxDelay() != null
+        && l.getReconnect().getInitialDelay().compareTo(l.getReconnect().getMaxDelay()) > 0) {
+      errors.rejectValue("listener.reconnect.initial-delay", "pgpubsub.order",
+          "must not be longer than pgpubsub.listener.reconnect.max-delay (" + l.getReconnect().getMaxDelay() + ")");
+    }
+    String path = p.getDashboard().getPath();
+    if (path == null || !path.startsWith("/") || path.replaceAll("/+$", "").length() < 2 || path.contains("*")) {
+      errors.rejectValue("dashboard.path", "pgpubsub.path", "must be a path such as /pgpubsub");
+    }
+  }
+
+  private static void atLeast(Errors errors, String field, int value, int min) {
+    if (value < min) {
+      errors.rejectValue(field, "pgpubsub.min", "must be at least " + min);
+    }
+  }
+
+  private static void positive(Errors errors, String field, Duration value) {
+    if (value == null || value.isNegative() || value.isZero()) {
+      errors.rejectValue(field, "pgpubsub.positive", "must be a positive duration, such as 500ms or 2s");
+    }
+  }
+
+  private static void notNegative(Errors errors, String field, Duration value) {
+    if (value == null || value.isNegative()) {
+      errors.rejectValue(field, "pgpubsub.notNegative", "must be zero or a positive duration, such as 500ms or 2s");
+    }
+  }
+
   /** The listener that runs the application's callbacks. */
   public static class Listener {
 
@@ -81,28 +142,28 @@ public class PgPubSubProperties {
     private List<String> channels = new ArrayList<>();
 
     /** Worker threads claiming and processing notifications (each holds one pool connection while busy). */
-    private int workers = 2;
+    private int workers = io.pgpubsub.Listener.DEFAULT_WORKERS;
 
     /** Notifications claimed per statement and transaction; lower it for slow callbacks. */
-    private int batchSize = 200;
+    private int batchSize = io.pgpubsub.Listener.DEFAULT_BATCH_SIZE;
 
     /** Safety-net poll when no NOTIFY arrives; the only wake-up of pgNotify = false channels. */
-    private Duration pollInterval = Duration.ofSeconds(1);
+    private Duration pollInterval = io.pgpubsub.Listener.DEFAULT_POLL_INTERVAL;
 
     /** Process what was stored before the start too (false leaves it to other listeners). */
-    private boolean recoverOnStart = true;
+    private boolean recoverOnStart = io.pgpubsub.Listener.DEFAULT_RECOVER_ON_START;
 
     /** Only claim notifications whose payload contains this JSON, e.g. {"context":{"tenant":"acme"}}. */
     private String payloadFilter;
 
     /** How long a graceful stop lets in-flight batches finish before rolling them back. */
-    private Duration gracePeriod = Duration.ofSeconds(30);
+    private Duration gracePeriod = io.pgpubsub.Listener.DEFAULT_GRACE_PERIOD;
 
     /**
      * How long one notification's callbacks may run; after it the batch is rolled back, the attempt recorded as
      * failed ("timed out after ...") and the worker replaced.
      */
-    private Duration callbackTimeout = Duration.ofMinutes(5);
+    private Duration callbackTimeout = io.pgpubsub.Listener.DEFAULT_CALLBACK_TIMEOUT;
 
     /**
      * Direct JDBC URL for the LISTEN connection when the DataSource goes through PgBouncer in transaction
@@ -259,13 +320,13 @@ public class PgPubSubProperties {
   public static class Retry {
 
     /** Attempts in total before a notification is dead (1 = no retry). */
-    private int maxAttempts = 5;
+    private int maxAttempts = RetryPolicy.DEFAULT_MAX_ATTEMPTS;
 
     /** Delay after the first failed attempt; doubles with each further one. */
-    private Duration initialDelay = Duration.ofSeconds(1);
+    private Duration initialDelay = RetryPolicy.DEFAULT_INITIAL_DELAY;
 
     /** Longest delay between two attempts. */
-    private Duration maxDelay = Duration.ofMinutes(5);
+    private Duration maxDelay = RetryPolicy.DEFAULT_MAX_DELAY;
 
     public int getMaxAttempts() {
       return maxAttempts;
@@ -296,10 +357,10 @@ public class PgPubSubProperties {
   public static class Reconnect {
 
     /** First delay after a lost connection. */
-    private Duration initialDelay = Duration.ofMillis(100);
+    private Duration initialDelay = io.pgpubsub.Listener.DEFAULT_RECONNECT_INITIAL_DELAY;
 
     /** Longest delay between reconnect attempts. */
-    private Duration maxDelay = Duration.ofSeconds(30);
+    private Duration maxDelay = io.pgpubsub.Listener.DEFAULT_RECONNECT_MAX_DELAY;
 
     public Duration getInitialDelay() {
       return initialDelay;
@@ -365,6 +426,74 @@ public class PgPubSubProperties {
 
     /** Refuse retry and purge even with the token. */
     private boolean readOnly = false;
+
+    /**
+     * Token that reading needs (the page shows no data and the JSON API answers 401 without it or the write
+     * token), for instances whose payloads are sensitive. Default: none.
+     */
+    private String readToken;
+
+    /**
+     * Host names the page may be opened by (Host and Origin headers; DNS rebinding protection), besides IP
+     * addresses and localhost. When set, other hosts get 403. Default: none (the application's own host handling
+     * and security apply).
+     */
+    private List<String> allowedHosts = new ArrayList<>();
+
+    /**
+     * A channel whose oldest pending notification waits longer than this is shown behind. Default: the
+     * dashboard's, 60s.
+     */
+    private Duration lagThreshold;
+
+    /**
+     * How often the history of every channel is sampled from the tables, so the charts show it while no listener
+     * runs. Default: the dashboard's, 10s.
+     */
+    private Duration historyInterval;
+
+    /** How long history samples are kept. Default: the dashboard's, 7 days. */
+    private Duration historyRetention;
+
+    public String getReadToken() {
+      return readToken;
+    }
+
+    public void setReadToken(String readToken) {
+      this.readToken = readToken;
+    }
+
+    public List<String> getAllowedHosts() {
+      return allowedHosts;
+    }
+
+    public void setAllowedHosts(List<String> allowedHosts) {
+      this.allowedHosts = allowedHosts;
+    }
+
+    public Duration getLagThreshold() {
+      return lagThreshold;
+    }
+
+    public void setLagThreshold(Duration lagThreshold) {
+      this.lagThreshold = lagThreshold;
+    }
+
+    public Duration getHistoryInterval() {
+      return historyInterval;
+    }
+
+    public void setHistoryInterval(Duration historyInterval) {
+      this.historyInterval = historyInterval;
+    }
+
+    public Duration getHistoryRetention() {
+      return historyRetention;
+    }
+
+    public void setHistoryRetention(Duration historyRetention) {
+      this.historyRetention = historyRetention;
+    }
 
     public boolean isEnabled() {
       return enabled;

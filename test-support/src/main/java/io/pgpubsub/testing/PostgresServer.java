@@ -51,6 +51,8 @@ public final class PostgresServer {
       Pattern.compile("^jdbc:postgresql://([^/?]*)/?([^?]*)(\\?.*)?$");
   private static final AtomicInteger databases = new AtomicInteger();
   private static PostgresServer instance;
+  /** Closed, newest first, when the JVM exits, before the server stops: see {@link #closeBeforeStop}. */
+  private static final java.util.Deque<AutoCloseable> beforeStop = new java.util.concurrent.ConcurrentLinkedDeque<>();
 
   private final Source source;
   private final String adminUrl;
@@ -68,6 +70,7 @@ public final class PostgresServer {
   public static synchronized PostgresServer get() {
     if (instance == null) {
       instance = start(System.getenv(), PostgresServer::dockerAvailable);
+      Runtime.getRuntime().addShutdownHook(new Thread(PostgresServer::stopAll, "pgpubsub-test-pg-stop"));
       log.info("test PostgreSQL: {} at {}", instance.source, instance.adminUrl);
     }
     return instance;
@@ -96,7 +99,7 @@ public final class PostgresServer {
       case TESTCONTAINERS:
         PostgreSQLContainer container = new PostgreSQLContainer(IMAGE);
         container.start();
-        Runtime.getRuntime().addShutdownHook(new Thread(container::stop, "pgpubsub-test-pg-stop"));
+        stopServer = container::stop;
         return new PostgresServer(
             Source.TESTCONTAINERS,
             container.getJdbcUrl(),
@@ -105,22 +108,44 @@ public final class PostgresServer {
       default:
         try {
           EmbeddedPostgres pg = EmbeddedPostgres.builder().start();
-          Runtime.getRuntime()
-              .addShutdownHook(
-                  new Thread(
-                      () -> {
-                        try {
-                          pg.close();
-                        } catch (Exception e) {
-                          log.warn("stopping the embedded PostgreSQL failed", e);
-                        }
-                      },
-                      "pgpubsub-test-pg-stop"));
+          stopServer = pg::close;
           return new PostgresServer(
               Source.EMBEDDED, pg.getJdbcUrl("postgres", "postgres"), "postgres", null);
         } catch (Exception e) {
           throw new IllegalStateException("could not start the embedded PostgreSQL", e);
         }
+    }
+  }
+
+  /** Stops the container or the embedded server this JVM started (nothing for an environment's server). */
+  private static AutoCloseable stopServer = () -> {};
+
+  /**
+   * Closes {@code resource} when the JVM exits, before the server stops, unless it was {@linkplain
+   * #closedBeforeStop closed} earlier. For users of a database that must go first: a Spring test context
+   * cached until the JVM exits, whose listener would otherwise see its server vanish and log reconnects.
+   */
+  public static void closeBeforeStop(AutoCloseable resource) {
+    beforeStop.push(resource);
+  }
+
+  /** Forgets a resource given to {@link #closeBeforeStop} (it was closed already). */
+  public static void closedBeforeStop(AutoCloseable resource) {
+    beforeStop.remove(resource);
+  }
+
+  private static void stopAll() {
+    for (AutoCloseable r; (r = beforeStop.poll()) != null; ) {
+      try {
+        r.close();
+      } catch (Exception e) {
+        log.warn("closing {} before the test PostgreSQL stops failed", r, e);
+      }
+    }
+    try {
+      stopServer.close();
+    } catch (Exception e) {
+      log.warn("stopping the test PostgreSQL failed", e);
     }
   }
 

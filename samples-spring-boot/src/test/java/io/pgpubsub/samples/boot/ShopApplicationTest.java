@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.pgpubsub.Listener;
 import io.pgpubsub.spring.PubSubListenerLifecycle;
-import io.pgpubsub.testing.PostgresServer;
+import io.pgpubsub.test.spring.PubSubTestDatabase;
 import io.pgpubsub.testing.TestDatabase;
 import java.math.BigDecimal;
 import java.sql.Connection;
@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -27,8 +26,6 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.ApplicationContext;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.core.ParameterizedTypeReference;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.web.client.RestClient;
 
 /**
@@ -47,37 +44,13 @@ import org.springframework.web.client.RestClient;
       "management.endpoint.pgpubsub.access=unrestricted"
     })
 @DirtiesContext
+@PubSubTestDatabase
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ShopApplicationTest {
 
   private static final ParameterizedTypeReference<Map<String, Object>> JSON = new ParameterizedTypeReference<>() {};
-  static final TestDatabase db = PostgresServer.get().createDatabase("spring_shop");
-
-  @DynamicPropertySource
-  static void database(DynamicPropertyRegistry registry) {
-    registry.add("spring.datasource.url", db::jdbcUrl);
-    if (db.user() != null) {
-      registry.add("spring.datasource.username", db::user);
-    }
-    if (db.password() != null) {
-      registry.add("spring.datasource.password", db::password);
-    }
-  }
-
-  private static PubSubListenerLifecycle started;
-
-  @Autowired
-  void remember(PubSubListenerLifecycle lifecycle) {
-    started = lifecycle;
-  }
-
-  @AfterAll
-  static void stopThenDropDatabase() {
-    if (started != null) {
-      started.stop(); // the listener stops before its database goes; @DirtiesContext closes the rest
-    }
-    db.close();
-  }
+  /** The database the test kit gave this context before it started (a bean; dropped after the context closes). */
+  @Autowired TestDatabase db;
 
   @LocalServerPort int port;
   @Autowired ApplicationContext context;
@@ -200,7 +173,7 @@ class ShopApplicationTest {
     }
   }
 
-  static List<Long> query(String sql) throws SQLException {
+  List<Long> query(String sql) throws SQLException {
     try (Connection c = db.connect();
         PreparedStatement ps = c.prepareStatement(sql);
         ResultSet rs = ps.executeQuery()) {
@@ -212,7 +185,7 @@ class ShopApplicationTest {
     }
   }
 
-  static String queryText(String sql) throws SQLException {
+  String queryText(String sql) throws SQLException {
     try (Connection c = db.connect();
         PreparedStatement ps = c.prepareStatement(sql);
         ResultSet rs = ps.executeQuery()) {

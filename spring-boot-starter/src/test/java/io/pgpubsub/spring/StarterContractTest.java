@@ -1,4 +1,4 @@
-package io.pgpubsub.samples.boot;
+package io.pgpubsub.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -23,7 +23,7 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Pins the starter's promises that no run of the application shows: every public {@code Listener.Builder}
  * option is reachable from Spring Boot (a property, or a bean named here with the reason), so an option added
- * to the builder cannot be forgotten; and the README's properties table is the generated metadata.
+ * to the builder cannot be forgotten; and the properties table of docs/spring-boot.md is the generated metadata.
  */
 class StarterContractTest {
 
@@ -78,7 +78,7 @@ class StarterContractTest {
   }
 
   @Test
-  void theReadmePropertiesTableIsTheGeneratedMetadata() throws Exception {
+  void theGuidesPropertiesTableIsTheGeneratedMetadata() throws Exception {
     Map<String, String> expected = new TreeMap<>();
     metadata().forEach(
         (name, p) -> {
@@ -87,15 +87,64 @@ class StarterContractTest {
             expected.put(name, (d == null ? "—" : "`" + d + "`") + " | " + p.get("description"));
           }
         });
-    String readme = Files.readString(Path.of("..", "README.md"));
-    String section = readme.substring(readme.indexOf("## Spring Boot"));
-    section = section.substring(0, section.indexOf("\n## ", 5));
+    String section = Files.readString(Path.of("..", "docs", "spring-boot.md"));
     Map<String, String> documented = new TreeMap<>();
     Matcher m = Pattern.compile("(?m)^\\| `(pgpubsub\\.[a-z.-]+)` \\| (.*) \\|$").matcher(section);
     while (m.find()) {
       documented.put(m.group(1), m.group(2));
     }
     assertThat(documented).isEqualTo(expected);
+  }
+
+  /**
+   * The listener's defaults are written once, as constants of {@code Listener} and {@code RetryPolicy}, which the
+   * properties' fields refer to; the metadata states them for IDEs and the guide's table (the configuration
+   * processor cannot read a constant of another class), and this pins the metadata to the constants.
+   */
+  @Test
+  void theMetadataDefaultsAreTheLibrarysConstants() throws Exception {
+    Map<String, Map<String, Object>> metadata = metadata();
+    PgPubSubProperties.Listener l = new PgPubSubProperties().getListener();
+    Map<String, Object> expected = new LinkedHashMap<>();
+    expected.put("pgpubsub.listener.workers", Listener.DEFAULT_WORKERS);
+    expected.put("pgpubsub.listener.batch-size", Listener.DEFAULT_BATCH_SIZE);
+    expected.put("pgpubsub.listener.poll-interval", Listener.DEFAULT_POLL_INTERVAL);
+    expected.put("pgpubsub.listener.recover-on-start", Listener.DEFAULT_RECOVER_ON_START);
+    expected.put("pgpubsub.listener.grace-period", Listener.DEFAULT_GRACE_PERIOD);
+    expected.put("pgpubsub.listener.callback-timeout", Listener.DEFAULT_CALLBACK_TIMEOUT);
+    expected.put("pgpubsub.listener.retry.max-attempts", io.pgpubsub.RetryPolicy.DEFAULT_MAX_ATTEMPTS);
+    expected.put("pgpubsub.listener.retry.initial-delay", io.pgpubsub.RetryPolicy.DEFAULT_INITIAL_DELAY);
+    expected.put("pgpubsub.listener.retry.max-delay", io.pgpubsub.RetryPolicy.DEFAULT_MAX_DELAY);
+    expected.put("pgpubsub.listener.reconnect.initial-delay", Listener.DEFAULT_RECONNECT_INITIAL_DELAY);
+    expected.put("pgpubsub.listener.reconnect.max-delay", Listener.DEFAULT_RECONNECT_MAX_DELAY);
+    expected.forEach((name, value) -> {
+      String stated = (String) metadata.get(name).get("defaultValue");
+      Object parsed = value instanceof java.time.Duration
+          ? org.springframework.boot.convert.DurationStyle.detectAndParse(stated)
+          : value instanceof Integer ? (Object) Integer.valueOf(stated) : (Object) Boolean.valueOf(stated);
+      assertThat(parsed).as(name + " in the metadata").isEqualTo(value);
+    });
+    // and the bound defaults are those constants
+    assertThat(l.getWorkers()).isEqualTo(Listener.DEFAULT_WORKERS);
+    assertThat(l.getPollInterval()).isEqualTo(Listener.DEFAULT_POLL_INTERVAL);
+    assertThat(l.getRetry().getMaxDelay()).isEqualTo(io.pgpubsub.RetryPolicy.DEFAULT_MAX_DELAY);
+  }
+
+  @Test
+  void schemaManagementOffersItsValuesAsHints() throws Exception {
+    JsonMapper json = JsonMapper.builder().build();
+    JsonNode root;
+    try (InputStream in = PgPubSubProperties.class.getClassLoader()
+        .getResourceAsStream("META-INF/spring-configuration-metadata.json")) {
+      root = json.readTree(in);
+    }
+    TreeSet<String> values = new TreeSet<>();
+    for (JsonNode hint : root.path("hints")) {
+      if (hint.path("name").asString().equals("pgpubsub.schema-management")) {
+        hint.path("values").forEach(v -> values.add(v.path("value").asString()));
+      }
+    }
+    assertThat(values).containsExactly("create", "none", "validate");
   }
 
   /** The {@code pgpubsub.*} properties of the generated configuration metadata on the class path, by name. */
