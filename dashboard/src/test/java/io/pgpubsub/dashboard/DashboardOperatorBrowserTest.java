@@ -375,7 +375,7 @@ class DashboardOperatorBrowserTest {
     // the retrying list: attempts, next attempt time and last error; linked from the channel's count
     browser.get(url + "#overview");
     wait.until(d -> !text("#channels tr[data-channel='links'] td.retrying").isEmpty());
-    browser.findElement(By.cssSelector("#channels tr[data-channel='links'] td.retrying a")).click();
+    click(() -> browser.findElement(By.cssSelector("#channels tr[data-channel='links'] td.retrying a"))); // the table re-renders on refresh
     wait.until(d -> browser.getCurrentUrl().endsWith("#pending?channel=links&state=retrying") && pendingRowIds().equals(List.of(waiting)));
     Chromium.docs(browser, "dashboard-pending", "pending-view");
     assertThat(text("#pending tr[data-id='" + waiting + "'] td.next")).startsWith("in ");
