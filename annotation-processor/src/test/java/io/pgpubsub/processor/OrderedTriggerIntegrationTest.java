@@ -166,8 +166,11 @@ class OrderedTriggerIntegrationTest {
         }
         return t2.isDone() || (p != 0 && waitsForALock(p));
       });
-      t1.commit();
+      // T2 must still be blocked by T1's per-key lock here (recording "T1" after commit() returns would race
+      // with T2's thread, which T1's commit releases)
+      assertThat(t2.isDone()).as("T2 waited for T1: it did not commit while T1 was open").isFalse();
       commits.add("T1");
+      t1.commit();
       t2.get(30, TimeUnit.SECONDS);
     } finally {
       threads.shutdownNow();
