@@ -164,6 +164,11 @@ public final class Engine {
     return running() && loop != null && loop.connected();
   }
 
+  /** The channels of this listener found paused at the last look ({@link ChannelPauses}). */
+  public java.util.Set<String> pausedChannels() {
+    return pauses.claimable().paused();
+  }
+
   boolean stopping() {
     return stopping;
   }
