@@ -131,7 +131,12 @@ public final class Engine {
     this.broadcasts = new Broadcasts(this);
     this.progress = new RecoveryProgress(name);
     this.heartbeat =
-        new Heartbeat(name, config.schema(), config.channelNames(), config.workers(), runningBatches::size);
+        new Heartbeat(
+            name,
+            config.schema(),
+            config.channelNames(),
+            config.workers(),
+            () -> (int) workers.stream().filter(w -> w.running() != null && !w.abandoned()).count());
     // a listener with a payload filter processes only some of a channel's rows: it stays idle, so that writers
     // always wake the listeners of the other rows
     this.doorbell =

@@ -26,7 +26,7 @@ import java.util.function.IntSupplier;
  *
  * <p>Each row also tells about the listener's process (when the table has the columns, added by the DDL of
  * this version): when the process (the JVM) started, the listener's configured workers, how many of them were
- * running a batch at the heartbeat, and the library version. The dashboard groups listeners by process with
+ * running a callback at the heartbeat, and the library version. The dashboard groups listeners by process with
  * them. The heartbeat also owns the listener's {@link AttemptHistory} and runs its clean-up.
  */
 final class Heartbeat {
