@@ -246,7 +246,6 @@
       byProcess.get(l.process).push(l);
     }
     const processes = new Map((o.processes || []).map((p) => [p.process, p]));
-    const ordered = [];
     for (const [name, ls] of byProcess) {
       const p = processes.get(name) || { process: name, state: ls[0].state };
       const pr = el('tr', null, 'process state-' + p.state);
@@ -258,19 +257,18 @@
       const td = cell(pr, facts.join(' · '), 'process-facts');
       td.colSpan = 6;
       listenerRows.push(pr);
-      ordered.push(...ls);
-    }
-    for (const l of ordered) {
-      const lr = el('tr', null, 'state-' + l.state);
-      lr.dataset.state = l.state;
-      lr.dataset.listener = l.name;
-      cell(lr, l.name, 'name');
-      cell(lr, l.channel);
-      cell(lr, l.state, 'state');
-      cell(lr, l.processed, 'num');
-      cell(lr, l.state === 'live' ? l.ratePerSecond.toFixed(1) : '-', 'num');
-      cell(lr, age(l.heartbeatAgeSeconds) + ' ago', 'heartbeat');
-      listenerRows.push(lr);
+      for (const l of ls) {
+        const lr = el('tr', null, 'state-' + l.state);
+        lr.dataset.state = l.state;
+        lr.dataset.listener = l.name;
+        cell(lr, l.name, 'name');
+        cell(lr, l.channel);
+        cell(lr, l.state, 'state');
+        cell(lr, l.processed, 'num');
+        cell(lr, l.state === 'live' ? l.ratePerSecond.toFixed(1) : '-', 'num');
+        cell(lr, age(l.heartbeatAgeSeconds) + ' ago', 'heartbeat');
+        listenerRows.push(lr);
+      }
     }
     if (listenerRows.length === 0) {
       const tr = el('tr', null, 'empty');
