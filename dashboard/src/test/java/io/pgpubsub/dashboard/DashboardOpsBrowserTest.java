@@ -101,16 +101,16 @@ class DashboardOpsBrowserTest {
     WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
     wait.withMessage("the detail with its attempts")
         .until(d -> browser.findElement(By.id("detail")).isDisplayed()
-            && js("return document.querySelectorAll('#detail-attempts li.attempt').length").equals(3L));
+            && js("return document.querySelectorAll('#detail-attempt-history li.attempt').length").equals(3L));
     @SuppressWarnings("unchecked")
     List<String> attempts =
-        (List<String>) js("return [...document.querySelectorAll('#detail-attempts li.attempt')].map(l => l.dataset.attempt + ' ' + l.querySelector('pre').textContent);");
+        (List<String>) js("return [...document.querySelectorAll('#detail-attempt-history li.attempt')].map(l => l.dataset.attempt + ' ' + l.querySelector('pre').textContent);");
     assertThat(attempts)
         .containsExactly(
             "3 java.io.IOException: third",
             "2 java.net.SocketTimeoutException: second",
             "1 java.io.IOException: first\n\tat a.B.c(B.java:1)");
-    assertThat(text("#detail-attempts li.attempt .when")).startsWith("attempt 3 failed at ").endsWith(" in billing@2@host");
+    assertThat(text("#detail-attempt-history li.attempt .when")).startsWith("attempt 3 failed at ").endsWith(" in billing@2@host");
   }
 
   @Test

@@ -537,7 +537,7 @@
     $('detail-context').textContent = d.context === null ? '(none)' : d.context;
     $('detail-error').textContent = d.error === null ? '(none)' : d.error;
     const attempts = d.attemptHistory || [];
-    $('detail-attempts').replaceChildren(...(attempts.length ? attempts.map((a) => {
+    $('detail-attempt-history').replaceChildren(...(attempts.length ? attempts.map((a) => {
       const li = el('li', null, 'attempt');
       li.dataset.attempt = String(a.attempt);
       li.appendChild(el('span', 'attempt ' + a.attempt + ' failed at ' + a.at + (a.listener ? ' in ' + a.listener : ''), 'when'));
