@@ -153,18 +153,7 @@ public final class ChannelStatusReader {
   /** Per ordered channel: keys waiting, held back by a retry, with a dead notification; the oldest waiting key. */
   private void readKeys(Connection c, Map<String, Row> rows) throws SQLException {
     try (PreparedStatement ps =
-            c.prepareStatement(
-                "SELECT channel, count(*) FILTER (WHERE pending), count(*) FILTER (WHERE head_retrying),"
-                    + " count(*) FILTER (WHERE has_dead),"
-                    + " (array_agg(order_key ORDER BY oldest_pending) FILTER (WHERE pending))[1],"
-                    + " (extract(epoch FROM clock_timestamp() - min(oldest_pending)) * 1000)::bigint"
-                    + " FROM (SELECT channel, order_key, bool_or(dead_at IS NULL) AS pending,"
-                    + " (array_agg(attempts ORDER BY id) FILTER (WHERE dead_at IS NULL))[1] > 0 AS head_retrying,"
-                    + " bool_or(dead_at IS NOT NULL) AS has_dead,"
-                    + " min(created_at) FILTER (WHERE dead_at IS NULL) AS oldest_pending"
-                    + " FROM "
-                    + notifications
-                    + " WHERE order_key IS NOT NULL GROUP BY channel, order_key) k GROUP BY channel");
+            c.prepareStatement(io.pgpubsub.internal.Sql.orderedKeyFigures(notifications, false));
         ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
         Row r = rows.computeIfAbsent(rs.getString(1), k -> new Row());

@@ -268,9 +268,15 @@ class OrderedChannelTest {
       notifier.send(c, new Change("p", 2, "ok"), "p");
       c.commit();
     }
-    try (Listener listener = Fixtures.listener(db, ch).retryPolicy(RetryPolicy.noRetries()).build().start()) {
+    io.micrometer.core.instrument.simple.SimpleMeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    try (Listener listener =
+        Fixtures.listener(db, ch).retryPolicy(RetryPolicy.noRetries()).meterRegistry(meters).build().start()) {
       await(Duration.ofSeconds(30), "the poison dead",
           () -> count(db, "select count(*) from pgpubsub_notification where dead_at is not null") == 1);
+      // the gauges are counted every 5 s by an idle worker
+      await(Duration.ofSeconds(30), "the blocked key in the gauges",
+          () -> meters.get("pgpubsub.keys.dead").tag("channel", "ordered_purge").gauge().value() == 1
+              && meters.get("pgpubsub.keys.waiting").tag("channel", "ordered_purge").gauge().value() == 1);
       try (Connection c = db.connect()) {
         c.setAutoCommit(false);
         notifier.send(c, new Change("sentinel", 1, "ok"), "sentinel");
@@ -282,6 +288,9 @@ class OrderedChannelTest {
       assertThat(listener.deadLetters().purge(poisonId)).isTrue();
       await(Duration.ofSeconds(30), "the key moved on after the purge",
           () -> count(db, "select count(*) from observed where key = 'p'") == 1);
+      await(Duration.ofSeconds(30), "the gauges emptied",
+          () -> meters.get("pgpubsub.keys.dead").tag("channel", "ordered_purge").gauge().value() == 0
+              && meters.get("pgpubsub.keys.waiting").tag("channel", "ordered_purge").gauge().value() == 0);
     }
   }
 

@@ -77,6 +77,30 @@ class BenchSmokeTest {
     assertThat(full.writerRate()).isPositive();
   }
 
+  /**
+   * The sustained-load search on the table a drain left (not vacuumed): every probe is checked by Live.run
+   * (each row called back once, the table empty at the end), and a load far below what one listener does is
+   * sustained. The verdict rule and the median are plain arithmetic, pinned here too.
+   */
+  @Test
+  void theSustainedSearchProbesTheTableADrainLeft() throws Exception {
+    new Drain(db, 2, 50, null).run(Consumer.Impl.BASELINE, 1, 500);
+    Sustained search = new Sustained(new Live(db, 2, 0.6, 0.2, 2, 50, null), 1);
+    Sustained.Outcome o = search.search(Consumer.Impl.LIBRARY_CORE, 10, 100, true);
+    assertThat(o.steps()).hasSize(1);
+    assertThat(o.steps().get(0).result().writerRate()).isPositive();
+    Live.Result r = o.steps().get(0).result();
+    assertThat(o.rate()).isEqualTo(Sustained.sustained(100, r) ? 100.0 : 0.0);
+    assertThat(Sustained.median(java.util.List.of(3.0, 1.0, 2.0))).isEqualTo(2.0);
+    assertThat(Sustained.median(java.util.List.of(4.0, 1.0))).isEqualTo(2.5);
+    Live.Result kept = new Live.Result(Consumer.Impl.BASELINE, 100, 1000, 990, 985, 0, 300, 0, 1, 1, 1, 1, 10);
+    Live.Result fellBehind = new Live.Result(Consumer.Impl.BASELINE, 100, 1000, 990, 900, 900, 900, 0, 1, 1, 1, 1, 10);
+    Live.Result writersShort = new Live.Result(Consumer.Impl.BASELINE, 100, 1000, 800, 800, 0, 0, 0, 1, 1, 1, 1, 10);
+    assertThat(Sustained.sustained(1000, kept)).isTrue();
+    assertThat(Sustained.sustained(1000, fellBehind)).isFalse();
+    assertThat(Sustained.sustained(1000, writersShort)).as("the machine, not the listener, was the limit").isFalse();
+  }
+
   @Test
   void reportWritesCsvMarkdownAndSvg(@TempDir Path dir) throws Exception {
     Report report = new Report();

@@ -64,15 +64,13 @@ final class ListenCommand implements Callable<Integer> {
 
     @Override
     public SchemaManagement convert(String value) {
-      for (SchemaManagement v : SchemaManagement.values()) {
-        if (v.name().equalsIgnoreCase(value.trim())) {
-          return v;
-        }
+      try {
+        return SchemaManagement.parse(value); // the same words as hibernate.pgpubsub.schema_management
+      } catch (IllegalArgumentException e) {
+        List<String> names = new ArrayList<>();
+        iterator().forEachRemaining(names::add);
+        throw new picocli.CommandLine.TypeConversionException("expected one of " + names + " but was '" + value + "'");
       }
-      List<String> names = new ArrayList<>();
-      iterator().forEachRemaining(names::add);
-      throw new picocli.CommandLine.TypeConversionException(
-          "expected one of " + names + " but was '" + value + "'");
     }
   }
 

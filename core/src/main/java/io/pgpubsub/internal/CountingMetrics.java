@@ -56,6 +56,11 @@ final class CountingMetrics implements Metrics {
       public void backlog(long count) {
         d.backlog(count);
       }
+
+      @Override
+      public void keys(long waiting, long retrying, long dead) {
+        d.keys(waiting, retrying, dead);
+      }
     };
   }
 

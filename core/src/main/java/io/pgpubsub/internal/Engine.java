@@ -126,7 +126,8 @@ public final class Engine {
     this.sql = new Sql(config.schema(), config.payloadFilter() != null);
     this.ordered = Ordered.of(config.channels());
     this.mapper = config.objectMapper() != null ? config.objectMapper() : Json.newMapper();
-    this.counts = new CountingMetrics(Metrics.create(config.meterRegistry(), name, config.channelNames()));
+    this.counts = new CountingMetrics(
+        Metrics.create(config.meterRegistry(), name, config.channelNames(), ordered == null ? List.of() : ordered.names()));
     this.metrics = counts;
     this.broadcasts = new Broadcasts(this);
     this.progress = new RecoveryProgress(name);
@@ -397,6 +398,21 @@ public final class Engine {
       }
       for (String ch : config.channelNames()) {
         metrics.channel(ch).backlog(counts.getOrDefault(ch, 0L));
+      }
+    }
+    if (ordered != null) {
+      java.util.Set<String> unseen = new java.util.HashSet<>(ordered.names());
+      try (PreparedStatement ps = c.prepareStatement(Sql.orderedKeyFigures(sql.table, true))) {
+        ps.setArray(1, c.createArrayOf("text", ordered.names().toArray()));
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            unseen.remove(rs.getString(1));
+            metrics.channel(rs.getString(1)).keys(rs.getLong(2), rs.getLong(3), rs.getLong(4));
+          }
+        }
+      }
+      for (String ch : unseen) {
+        metrics.channel(ch).keys(0, 0, 0);
       }
     }
     return total;

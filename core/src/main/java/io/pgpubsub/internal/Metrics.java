@@ -25,6 +25,12 @@ public interface Metrics extends AutoCloseable {
 
     /** Ready (not dead) notifications waiting in the table, as last counted. */
     void backlog(long count);
+
+    /**
+     * An ordered channel's keys, as last counted: with pending notifications, held back by a retry of their head,
+     * with a dead notification (held back under {@code DeadKeyPolicy.BLOCK}).
+     */
+    default void keys(long waiting, long retrying, long dead) {}
   }
 
   ChannelMetrics channel(String channel);
@@ -72,12 +78,13 @@ public interface Metrics extends AutoCloseable {
   /**
    * @param registry a {@code io.micrometer.core.instrument.MeterRegistry}, or null for Micrometer's global
    *     registry when Micrometer is on the class path (and no metrics otherwise)
+   * @param ordered the ordered channels among {@code channels} (they also get the {@code pgpubsub.keys.*} gauges)
    */
-  static Metrics create(Object registry, String listenerName, Collection<String> channels) {
+  static Metrics create(Object registry, String listenerName, Collection<String> channels, Collection<String> ordered) {
     if (registry == null && !micrometerPresent()) {
       return NO_OP;
     }
-    return MicrometerMetrics.create(registry, listenerName, channels);
+    return MicrometerMetrics.create(registry, listenerName, channels, ordered);
   }
 
   static boolean micrometerPresent() {

@@ -21,7 +21,8 @@ final class MicrometerMetrics implements Metrics {
   private final Map<String, ChannelMetrics> channels = new HashMap<>();
   private final List<Meter> meters = new ArrayList<>();
 
-  private MicrometerMetrics(MeterRegistry registry, String listenerName, Collection<String> names) {
+  private MicrometerMetrics(
+      MeterRegistry registry, String listenerName, Collection<String> names, Collection<String> ordered) {
     this.registry = registry;
     for (String name : names) {
       Tags tags = Tags.of("channel", name, "listener", listenerName);
@@ -58,6 +59,22 @@ final class MicrometerMetrics implements Metrics {
               .strongReference(true)
               .register(registry);
       meters.addAll(List.of(processed, failed, retried, dead, lag, backlog));
+      AtomicLong[] keyValues = {new AtomicLong(), new AtomicLong(), new AtomicLong()};
+      if (ordered.contains(name)) {
+        String[][] keyGauges = {
+          {"pgpubsub.keys.waiting", "keys of an ordered channel with pending notifications (last count)"},
+          {"pgpubsub.keys.retrying", "keys held back while their oldest notification waits for a retry"},
+          {"pgpubsub.keys.dead", "keys with a dead notification (held back under DeadKeyPolicy.BLOCK)"}
+        };
+        for (int i = 0; i < keyGauges.length; i++) {
+          meters.add(
+              Gauge.builder(keyGauges[i][0], keyValues[i], AtomicLong::get)
+                  .description(keyGauges[i][1])
+                  .tags(tags)
+                  .strongReference(true)
+                  .register(registry));
+        }
+      }
       channels.put(
           name,
           new ChannelMetrics() {
@@ -86,11 +103,18 @@ final class MicrometerMetrics implements Metrics {
             public void backlog(long count) {
               backlogValue.set(count);
             }
+
+            @Override
+            public void keys(long waiting, long retrying, long dead) {
+              keyValues[0].set(waiting);
+              keyValues[1].set(retrying);
+              keyValues[2].set(dead);
+            }
           });
     }
   }
 
-  static Metrics create(Object registry, String listenerName, Collection<String> channels) {
+  static Metrics create(Object registry, String listenerName, Collection<String> channels, Collection<String> ordered) {
     MeterRegistry r;
     if (registry == null) {
       r = io.micrometer.core.instrument.Metrics.globalRegistry;
@@ -101,7 +125,7 @@ final class MicrometerMetrics implements Metrics {
           "meterRegistry must be an io.micrometer.core.instrument.MeterRegistry, got "
               + registry.getClass().getName());
     }
-    return new MicrometerMetrics(r, listenerName, channels);
+    return new MicrometerMetrics(r, listenerName, channels, ordered);
   }
 
   @Override

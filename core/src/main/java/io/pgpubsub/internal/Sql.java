@@ -197,6 +197,27 @@ public final class Sql {
   public final String readBroadcast;
   public final String purgeBroadcasts;
   public final String backlog;
+
+  /**
+   * Per ordered channel of {@code table} (rows with an order key): keys waiting (with a pending notification), keys
+   * whose head (oldest pending) failed before and waits for its retry, keys with a dead notification, the key of
+   * the oldest pending notification and its age in milliseconds. {@code channelFilter}: {@code true} adds {@code AND
+   * channel = ANY(?)} (a {@code text[]} parameter). The one statement behind {@code ChannelStatus.Keys} and the
+   * {@code pgpubsub.keys.*} gauges.
+   */
+  public static String orderedKeyFigures(String table, boolean channelFilter) {
+    return "SELECT channel, count(*) FILTER (WHERE pending), count(*) FILTER (WHERE head_retrying),"
+        + " count(*) FILTER (WHERE has_dead),"
+        + " (array_agg(order_key ORDER BY oldest_pending) FILTER (WHERE pending))[1],"
+        + " (extract(epoch FROM clock_timestamp() - min(oldest_pending)) * 1000)::bigint"
+        + " FROM (SELECT channel, order_key, bool_or(dead_at IS NULL) AS pending,"
+        + " (array_agg(attempts ORDER BY id) FILTER (WHERE dead_at IS NULL))[1] > 0 AS head_retrying,"
+        + " bool_or(dead_at IS NOT NULL) AS has_dead,"
+        + " min(created_at) FILTER (WHERE dead_at IS NULL) AS oldest_pending"
+        + " FROM " + table
+        + " WHERE order_key IS NOT NULL" + (channelFilter ? " AND channel = ANY(?)" : "")
+        + " GROUP BY channel, order_key) k GROUP BY channel";
+  }
   public final String maxId;
   /**
    * recoverOnStart(false): the largest id, and the transactions in flight, in one snapshot (their xids as xmin

@@ -579,6 +579,21 @@ public final class Dashboard {
           late++;
         }
       }
+      ChannelStatus.Keys keys = s.keys();
+      if (keys == null) {
+        c.putNull("keys"); // not an ordered channel
+      } else {
+        ObjectNode k = c.putObject("keys");
+        k.put("waiting", keys.waiting());
+        k.put("retrying", keys.retrying());
+        k.put("dead", keys.dead());
+        k.put("oldestKey", keys.oldestKey());
+        if (keys.oldestKeyAge() == null) {
+          k.putNull("oldestKeyAgeSeconds");
+        } else {
+          k.put("oldestKeyAgeSeconds", keys.oldestKeyAge().toMillis() / 1000.0);
+        }
+      }
       c.put("liveListeners", live);
       c.put("lateListeners", late);
       c.put("ratePerSecond", rate);

@@ -222,6 +222,11 @@
       const dead = cell(tr, null, 'num dead');
       dead.appendChild(link(String(c.dead), '#dead?' + new URLSearchParams({ channel: c.channel })));
       cell(tr, age(c.oldestPendingSeconds), 'num oldest');
+      // ordered channels: keys waiting / held back by a retry / with a dead notification, and the oldest key
+      const keys = cell(tr, c.keys ? c.keys.waiting + ' / ' + c.keys.retrying + ' / ' + c.keys.dead : '-', 'num keys');
+      if (c.keys && c.keys.oldestKey !== null) {
+        keys.title = 'oldest key ' + c.keys.oldestKey + ', waiting ' + age(c.keys.oldestKeyAgeSeconds);
+      }
       cell(tr, c.liveListeners + (c.lateListeners ? ' (+' + c.lateListeners + ' late)' : ''), 'num listeners');
       cell(tr, c.ratePerSecond.toFixed(1), 'num rate');
       tr.dataset.paused = String(!!c.paused);

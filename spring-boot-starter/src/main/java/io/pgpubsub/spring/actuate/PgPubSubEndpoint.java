@@ -57,6 +57,15 @@ public class PgPubSubEndpoint {
       m.put("oldestPendingSeconds", c.oldestPending() == null ? null : c.oldestPending().toMillis() / 1000.0);
       m.put("ratePerSecond", c.ratePerSecond());
       m.put("listeners", c.listeners().stream().map(ChannelStatus.ListenerProcess::name).toList());
+      if (c.keys() != null) { // an ordered channel
+        Map<String, Object> k = new LinkedHashMap<>();
+        k.put("waiting", c.keys().waiting());
+        k.put("retrying", c.keys().retrying());
+        k.put("dead", c.keys().dead());
+        k.put("oldestKey", c.keys().oldestKey());
+        k.put("oldestKeyAgeSeconds", c.keys().oldestKeyAge() == null ? null : c.keys().oldestKeyAge().toMillis() / 1000.0);
+        m.put("keys", k);
+      }
       channels.add(m);
     }
     out.put("channels", channels);
