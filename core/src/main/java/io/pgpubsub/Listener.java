@@ -111,6 +111,14 @@ public final class Listener implements AutoCloseable {
     return engine.listening();
   }
 
+  /**
+   * This listener's channels that it found paused ({@link ChannelControl}) at its last look, about every second;
+   * for tests.
+   */
+  java.util.Set<String> pausedChannels() {
+    return engine.pausedChannels();
+  }
+
   /** Worker threads, as configured. */
   public int workers() {
     return config.workers();

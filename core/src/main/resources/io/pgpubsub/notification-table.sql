@@ -55,3 +55,34 @@ CREATE TABLE IF NOT EXISTS {{schema}}.pgpubsub_stats_history (
     lag_seconds     double precision,
     PRIMARY KEY (listener, channel, at)
 );
+-- what the heartbeat tells about the listener's process (added to tables created before, and only then): when
+-- the process started, its configured workers, how many were busy at the heartbeat, the library version
+DO $pgpubsub$
+BEGIN
+  PERFORM process_started_at FROM {{schema}}.pgpubsub_listener_stats LIMIT 0;
+EXCEPTION WHEN undefined_column THEN
+  ALTER TABLE {{schema}}.pgpubsub_listener_stats
+      ADD COLUMN IF NOT EXISTS process_started_at timestamptz,
+      ADD COLUMN IF NOT EXISTS workers integer,
+      ADD COLUMN IF NOT EXISTS busy_workers integer,
+      ADD COLUMN IF NOT EXISTS version text;
+END
+$pgpubsub$;
+-- the last failed attempts of each notification (at most 10: older ones are deleted as new ones come), written
+-- only when a callback fails; rows of notifications that are gone (processed, purged) are deleted by the
+-- listeners' heartbeat
+CREATE TABLE IF NOT EXISTS {{schema}}.pgpubsub_attempt (
+    notification_id bigint      NOT NULL,
+    at              timestamptz NOT NULL,
+    attempt         integer     NOT NULL,
+    error           text        NOT NULL,
+    listener        text
+);
+CREATE INDEX IF NOT EXISTS pgpubsub_attempt_notification
+    ON {{schema}}.pgpubsub_attempt (notification_id, at);
+-- channels whose claiming is paused (ChannelControl.pause, the dashboard): every listener leaves them alone
+CREATE TABLE IF NOT EXISTS {{schema}}.pgpubsub_channel_pause (
+    channel   text        PRIMARY KEY,
+    paused_by text,
+    paused_at timestamptz NOT NULL DEFAULT now()
+);

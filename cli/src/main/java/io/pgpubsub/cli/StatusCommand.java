@@ -1,5 +1,6 @@
 package io.pgpubsub.cli;
 
+import io.pgpubsub.ChannelControl;
 import io.pgpubsub.ChannelStatus;
 import io.pgpubsub.ChannelStatusReader;
 import io.pgpubsub.StreamStatus;
@@ -8,6 +9,8 @@ import io.pgpubsub.spi.ChannelDefinition;
 import io.pgpubsub.spi.Registries;
 import java.io.PrintWriter;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,7 +31,8 @@ import picocli.CommandLine.Model.CommandSpec;
           + " pending one, the listener processes seen in the last 30 s and their rate. Channels come from the"
           + " table and from the class path (--classpath). Then, when streams are installed, per stream the events"
           + " stored, the age of the oldest, the tail position and retention's watermark, and each named"
-          + " consumer's position and lag (events after it)."
+          + " consumer's position and lag (events after it). Then the listener processes (workers, busy, uptime,"
+          + " version) and the paused channels."
     })
 final class StatusCommand implements Callable<Integer> {
 
@@ -81,8 +85,70 @@ final class StatusCommand implements Callable<Integer> {
       }
     }
     printStreams(out);
+    printProcesses(out);
     out.flush();
     return ExitCode.OK;
+  }
+
+  /**
+   * Listener processes seen in the last 30 s (the {@code pid@host} of their listeners' names): their listener
+   * instances, workers and busy workers at the last heartbeat, uptime and version (blank for listeners of an
+   * older version); then the paused channels ({@link ChannelControl}). Nothing when there are none.
+   */
+  private void printProcesses(PrintWriter out) throws SQLException {
+    String stats = io.pgpubsub.internal.SchemaNames.table(db.schema, "pgpubsub_listener_stats");
+    try (Connection c = db.installedDataSource().getConnection()) {
+      boolean columns;
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "SELECT EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass(?)"
+                  + " AND attname = 'busy_workers' AND attnum > 0 AND NOT attisdropped)")) {
+        ps.setString(1, stats);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          columns = rs.getBoolean(1);
+        }
+      }
+      if (columns) {
+        String format = "%-40s %10s %8s %6s %10s  %s%n";
+        boolean header = false;
+        try (PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT substr(listener, strpos(listener, '@') + 1), count(*), sum(workers), sum(busy_workers),"
+                    + " extract(epoch FROM now() - min(process_started_at))::float8, max(version)"
+                    + " FROM (SELECT DISTINCT ON (listener) listener, workers, busy_workers, process_started_at,"
+                    + " version FROM "
+                    + stats
+                    + " WHERE heartbeat_at > now() - interval '30 seconds' ORDER BY listener, heartbeat_at DESC) l"
+                    + " GROUP BY 1 ORDER BY 1");
+            ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            if (!header) {
+              out.printf("%n" + format, "PROCESS", "LISTENERS", "WORKERS", "BUSY", "UPTIME", "VERSION");
+              header = true;
+            }
+            double uptime = rs.getDouble(5);
+            boolean noUptime = rs.wasNull();
+            out.printf(
+                format,
+                rs.getString(1),
+                rs.getLong(2),
+                rs.getObject(3) == null ? "-" : rs.getString(3),
+                rs.getObject(4) == null ? "-" : rs.getString(4),
+                noUptime ? "-" : age(uptime),
+                rs.getString(6) == null ? "-" : rs.getString(6));
+          }
+        }
+      }
+      List<ChannelControl.Pause> paused = ChannelControl.paused(c, db.schema);
+      if (!paused.isEmpty()) {
+        String format = "%-32s %-24s %s%n";
+        out.printf("%n" + format, "PAUSED CHANNEL", "SINCE", "BY");
+        for (ChannelControl.Pause p : paused) {
+          out.printf(format, p.channel(), p.pausedAt(), p.pausedBy() == null ? "-" : p.pausedBy());
+        }
+      }
+    }
   }
 
   /** Streams (docs/streams.md): events stored, tail, retention's watermark; each named consumer's position and lag. */

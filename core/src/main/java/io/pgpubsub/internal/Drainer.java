@@ -67,7 +67,10 @@ final class Drainer {
                   + engine.config.channelNames()
                   + " still waiting ("
                   + (left[0] - left[1])
-                  + " of them for a retry delay)");
+                  + " of them for a retry delay)"
+                  + (engine.pausedChannels().isEmpty()
+                      ? ""
+                      : "; paused (ChannelControl): " + engine.pausedChannels()));
         }
         if (!engine.running()) {
           throw new IllegalStateException("listener '" + engine.name + "' stopped before it drained");

@@ -89,6 +89,9 @@ public final class Engine {
   final RecoveryProgress progress;
   final Heartbeat heartbeat;
   final Doorbell doorbell;
+  /** The channels paused by {@link io.pgpubsub.ChannelControl}, left out of the claims. */
+  final ChannelPauses pauses;
+  private Thread pauseWatch;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -128,7 +131,13 @@ public final class Engine {
     this.metrics = counts;
     this.broadcasts = new Broadcasts(this);
     this.progress = new RecoveryProgress(name);
-    this.heartbeat = new Heartbeat(name, config.schema(), config.channelNames());
+    this.heartbeat =
+        new Heartbeat(
+            name,
+            config.schema(),
+            config.channelNames(),
+            config.workers(),
+            () -> (int) workers.stream().filter(w -> w.running() != null && !w.abandoned()).count());
     // a listener with a payload filter processes only some of a channel's rows: it stays idle, so that writers
     // always wake the listeners of the other rows
     this.doorbell =
@@ -140,6 +149,7 @@ public final class Engine {
                 .map(ChannelDefinition::name)
                 .toList(),
             config.payloadFilter() == null);
+    this.pauses = new ChannelPauses(this);
   }
 
   public String name() {
@@ -158,6 +168,11 @@ public final class Engine {
   public boolean listening() {
     ListenLoop loop = listenLoop;
     return running() && loop != null && loop.connected();
+  }
+
+  /** The channels of this listener found paused at the last look ({@link ChannelPauses}). */
+  public java.util.Set<String> pausedChannels() {
+    return pauses.claimable().paused();
   }
 
   boolean stopping() {
@@ -214,6 +229,7 @@ public final class Engine {
           }
         }
         heartbeat.start(c);
+        pauses.start(c);
         if (config.recoverOnStart()) {
           watermark = 0;
           progress.begin(countBacklog(c));
@@ -268,6 +284,9 @@ public final class Engine {
     watchdog = new Thread(this::watch, "pgpubsub-watchdog");
     watchdog.setDaemon(true);
     watchdog.start();
+    pauseWatch = new Thread(pauses, "pgpubsub-pause-watch");
+    pauseWatch.setDaemon(true);
+    pauseWatch.start();
     for (ChannelDefinition ch : config.channels()) {
       if (!ch.pgNotify()) {
         if (config.pollInterval().compareTo(java.time.Duration.ofSeconds(1)) >= 0) {
@@ -752,6 +771,9 @@ public final class Engine {
     }
     if (watchdog != null) {
       interrupted |= join(watchdog, System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+    }
+    if (pauseWatch != null) {
+      interrupted |= join(pauseWatch, System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
     }
     broadcasts.dropPending();
     shutdownResources();

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntSupplier;
 
 /**
  * Publishes, every {@value #INTERVAL_SECONDS} s, how many notifications this listener processed per channel
@@ -22,6 +23,11 @@ import java.util.concurrent.atomic.LongAdder;
  * through the ready index). The dashboard draws throughput and lag over the last hour from it. Each listener
  * deletes its own rows older than {@value #HISTORY_MINUTES} minutes, so the table holds at most one hour of
  * rows per listener and channel (360); rows of listeners gone for a day are deleted by any listener.
+ *
+ * <p>Each row also tells about the listener's process (when the table has the columns, added by the DDL of
+ * this version): when the process (the JVM) started, the listener's configured workers, how many of them were
+ * running a callback at the heartbeat, and the library version. The dashboard groups listeners by process with
+ * them. The heartbeat also owns the listener's {@link AttemptHistory} and runs its clean-up.
  */
 final class Heartbeat {
 
@@ -33,15 +39,23 @@ final class Heartbeat {
   private final String history;
   private final String notifications;
   private final List<String> channels;
+  private final int workers;
+  private final IntSupplier busyWorkers;
+  private final AttemptHistory attempts;
   private final LongAdder[] processed;
   private final long[] lastCount;
   private final AtomicLong next = new AtomicLong();
   private long lastNanos;
   private volatile boolean enabled;
   private volatile boolean historyEnabled;
+  /** The table has the process columns (process_started_at, workers, busy_workers, version). */
+  private volatile boolean processColumns;
 
-  Heartbeat(String listenerName, String schema, List<String> channels) {
+  Heartbeat(String listenerName, String schema, List<String> channels, int workers, IntSupplier busyWorkers) {
     this.listener = listenerName + "@" + ManagementFactory.getRuntimeMXBean().getName();
+    this.workers = workers;
+    this.busyWorkers = busyWorkers;
+    this.attempts = new AttemptHistory(schema, listener);
     // SQL forms: used in statements and, bound, in to_regclass(?)
     this.table = SchemaNames.table(schema, "pgpubsub_listener_stats");
     this.history = SchemaNames.table(schema, "pgpubsub_stats_history");
@@ -62,15 +76,21 @@ final class Heartbeat {
 
   /** Enables the heartbeat when the stats table exists (checked once at start). */
   void start(Connection c) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL, to_regclass(?) IS NOT NULL")) {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT to_regclass(?) IS NOT NULL, to_regclass(?) IS NOT NULL, EXISTS (SELECT FROM pg_catalog.pg_attribute"
+                + " WHERE attrelid = to_regclass(?) AND attname = 'busy_workers' AND attnum > 0 AND NOT attisdropped)")) {
       ps.setString(1, table);
       ps.setString(2, history);
+      ps.setString(3, table);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         enabled = rs.getBoolean(1);
         historyEnabled = enabled && rs.getBoolean(2);
+        processColumns = enabled && rs.getBoolean(3);
       }
     }
+    attempts.start(c);
     lastNanos = System.nanoTime();
     next.set(lastNanos); // publish at the first opportunity, so 'status' sees the listener at once
   }
@@ -103,19 +123,37 @@ final class Heartbeat {
       rates[i] = deltas[i] / seconds;
       lastCount[i] = total;
     }
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "INSERT INTO "
+    String insert =
+        processColumns
+            ? "INSERT INTO "
+                + table
+                + " (listener, channel, processed, rate_per_second, heartbeat_at, process_started_at, workers,"
+                + " busy_workers, version)"
+                + " SELECT ?, t.channel, t.processed, t.rate, now(), to_timestamp(? / 1000.0), ?, ?, ?"
+                + " FROM unnest(?::text[], ?::bigint[], ?::float8[]) AS t(channel, processed, rate)"
+                + " ON CONFLICT (listener, channel) DO UPDATE SET processed = EXCLUDED.processed,"
+                + " rate_per_second = EXCLUDED.rate_per_second, heartbeat_at = EXCLUDED.heartbeat_at,"
+                + " process_started_at = EXCLUDED.process_started_at, workers = EXCLUDED.workers,"
+                + " busy_workers = EXCLUDED.busy_workers, version = EXCLUDED.version"
+            : "INSERT INTO "
                 + table
                 + " (listener, channel, processed, rate_per_second, heartbeat_at)"
                 + " SELECT ?, t.channel, t.processed, t.rate, now()"
                 + " FROM unnest(?::text[], ?::bigint[], ?::float8[]) AS t(channel, processed, rate)"
                 + " ON CONFLICT (listener, channel) DO UPDATE SET processed = EXCLUDED.processed,"
-                + " rate_per_second = EXCLUDED.rate_per_second, heartbeat_at = EXCLUDED.heartbeat_at")) {
-      ps.setString(1, listener);
-      ps.setArray(2, c.createArrayOf("text", channels.toArray()));
-      ps.setArray(3, c.createArrayOf("bigint", counts));
-      ps.setArray(4, c.createArrayOf("float8", rates));
+                + " rate_per_second = EXCLUDED.rate_per_second, heartbeat_at = EXCLUDED.heartbeat_at";
+    try (PreparedStatement ps = c.prepareStatement(insert)) {
+      int p = 1;
+      ps.setString(p++, listener);
+      if (processColumns) {
+        ps.setLong(p++, ManagementFactory.getRuntimeMXBean().getStartTime());
+        ps.setInt(p++, workers);
+        ps.setInt(p++, Math.min(workers, Math.max(0, busyWorkers.getAsInt())));
+        ps.setString(p++, VERSION);
+      }
+      ps.setArray(p++, c.createArrayOf("text", channels.toArray()));
+      ps.setArray(p++, c.createArrayOf("bigint", counts));
+      ps.setArray(p, c.createArrayOf("float8", rates));
       ps.executeUpdate();
     }
     try (PreparedStatement ps =
@@ -125,6 +163,7 @@ final class Heartbeat {
     if (historyEnabled) {
       appendHistory(c, deltas, rates, seconds);
     }
+    attempts.maybeCleanUp(c);
   }
 
   private void appendHistory(Connection c, Long[] deltas, Double[] rates, double seconds) throws SQLException {
@@ -172,5 +211,26 @@ final class Heartbeat {
 
   String listener() {
     return listener;
+  }
+
+  /** This listener's record of failed attempts. */
+  AttemptHistory attempts() {
+    return attempts;
+  }
+
+  /** The library version (from the build), or "development" when the resource was not filtered. */
+  static final String VERSION = version();
+
+  private static String version() {
+    java.util.Properties p = new java.util.Properties();
+    try (java.io.InputStream in = Heartbeat.class.getResourceAsStream("version.properties")) {
+      if (in != null) {
+        p.load(in);
+      }
+    } catch (java.io.IOException e) {
+      // no version: said below
+    }
+    String v = p.getProperty("version");
+    return v == null || v.isBlank() || v.startsWith("${") ? "development" : v;
   }
 }

@@ -63,8 +63,6 @@ final class Worker implements Runnable {
   private final int batchSize;
   private final RetryPolicy retry;
   private final List<ClaimedRow> rows;
-  /** The claim's channels array, rotated ({@link #rotations}): the unordered channels. */
-  private final String[] rotations;
   /** The listener's ordered channels, or null when it has none (then the claim is {@link Sql#claimBatch}). */
   private final Engine.Ordered ordered;
   /** Claims made by this worker: picks the rotation of the channels array for the next claim. */
@@ -90,7 +88,6 @@ final class Worker implements Runnable {
     this.retry = engine.config.retryPolicy();
     this.rows = new ArrayList<>(batchSize);
     this.ordered = engine.ordered;
-    this.rotations = rotations(ordered == null ? engine.config.channelNames() : ordered.unordered());
   }
 
   /** The notification whose callbacks run right now, or null. */
@@ -199,6 +196,8 @@ final class Worker implements Runnable {
             PreparedStatement statement = everyRow ? claimAll : claim;
             int p = 1;
             long watermark = engine.watermark(c);
+            ChannelPauses.Claimable claimable = engine.pauses.claimable(); // the arrays without paused channels
+            String[] rotations = claimable.rotations();
             statement.setObject(p++, rotations[(int) (claims++ % rotations.length)], Types.OTHER);
             statement.setLong(p++, watermark);
             if (engine.config.payloadFilter() != null) {
@@ -207,11 +206,11 @@ final class Worker implements Runnable {
             statement.setInt(p++, batchSize);
             statement.setInt(p++, batchSize);
             if (ordered != null) {
-              statement.setObject(p++, ordered.channels(), Types.OTHER);
+              statement.setObject(p++, claimable.orderedChannels(), Types.OTHER);
               if (!everyRow) {
                 statement.setInt(p++, ORDERED_WINDOW_BATCHES * batchSize);
               }
-              statement.setObject(p++, ordered.blocking(), Types.OTHER);
+              statement.setObject(p++, claimable.orderedBlocking(), Types.OTHER);
               statement.setLong(p++, watermark);
               if (engine.config.payloadFilter() != null) {
                 statement.setString(p++, engine.config.payloadFilter());
@@ -609,6 +608,7 @@ final class Worker implements Runnable {
         ps.executeUpdate();
       }
     }
+    engine.heartbeat.attempts().record(c, row.id(), attempt, error); // the notification's bounded history
     if (dead) {
       return () -> {
         m.failed();

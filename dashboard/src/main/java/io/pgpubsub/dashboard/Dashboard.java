@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpHandler;
+import io.pgpubsub.ChannelControl;
 import io.pgpubsub.ChannelStatus;
 import io.pgpubsub.ChannelStatusReader;
 import io.pgpubsub.DeadLetters;
@@ -254,6 +255,9 @@ public final class Dashboard {
     if (body == null || !body.isObject()) {
       throw new BadRequest(400, "the body must be a JSON object");
     }
+    if (r.path().equals("api/channel/pause") || r.path().equals("api/channel/resume")) {
+      return pauseOrResume(r, body);
+    }
     boolean retry;
     switch (r.path()) {
       case "api/dead/retry":
@@ -323,6 +327,48 @@ public final class Dashboard {
     }
     ObjectNode out = json.createObjectNode();
     out.put("changed", changed);
+    return jsonResponse(out);
+  }
+
+  /**
+   * Pauses or resumes the claiming of a channel in every listener process ({@link ChannelControl}), and records
+   * it in the audit log. Body: {@code {"channel": name}}; a channel the dashboard knows.
+   */
+  private Response pauseOrResume(Request r, JsonNode body) throws SQLException {
+    boolean pause = r.path().equals("api/channel/pause");
+    if (!body.hasNonNull("channel") || !body.get("channel").isTextual() || body.get("channel").asText().isBlank()) {
+      throw new BadRequest(400, "give \"channel\": name");
+    }
+    String channel = body.get("channel").asText();
+    Set<String> known = knownChannels();
+    queries.heartbeats(GONE_SHOWN_FOR).forEach(h -> known.add(h.channel())); // served, even with no rows
+    boolean isPaused;
+    try (java.sql.Connection c = dataSource.getConnection()) {
+      isPaused = ChannelControl.paused(c, schema).stream().anyMatch(p -> p.channel().equals(channel));
+    }
+    if (!known.contains(channel) && !isPaused) {
+      throw new BadRequest(400, "unknown channel");
+    }
+    boolean changed;
+    try (java.sql.Connection c = dataSource.getConnection()) {
+      boolean auto = c.getAutoCommit();
+      c.setAutoCommit(true);
+      try {
+        changed =
+            pause
+                ? ChannelControl.pause(c, schema, channel, r.who() == null ? "dashboard" : r.who())
+                : ChannelControl.resume(c, schema, channel);
+      } finally {
+        c.setAutoCommit(auto);
+      }
+    }
+    log.info("pgpubsub dashboard: {} channel {} ({})", pause ? "paused" : "resumed", channel, r.who());
+    ObjectNode recorded = json.createObjectNode();
+    recorded.put("channel", channel);
+    audit.record(json, pause ? "pause" : "resume", r.who(), null, recorded, changed ? 1 : 0);
+    ObjectNode out = json.createObjectNode();
+    out.put("changed", changed ? 1 : 0);
+    out.put("paused", pause);
     return jsonResponse(out);
   }
 
@@ -479,10 +525,18 @@ public final class Dashboard {
       o.put("heartbeatAt", h.at().toString());
       o.put("heartbeatAgeSeconds", h.ageSeconds());
       o.put("state", state);
+      o.put("process", h.process());
       if (!state.equals("live")) {
         problems.add(problem(state, "listener " + h.listener() + " (channel " + h.channel() + ") is " + state
             + ": last heartbeat " + Math.round(h.ageSeconds()) + " s ago, heartbeats come every "
             + heartbeatInterval.toSeconds() + " s"));
+      }
+    }
+    out.set("processes", processes(beats));
+    Map<String, ChannelControl.Pause> pauses = new TreeMap<>();
+    try (java.sql.Connection c = dataSource.getConnection()) {
+      for (ChannelControl.Pause p : ChannelControl.paused(c, schema)) {
+        pauses.put(p.channel(), p);
       }
     }
     Set<String> shown = new java.util.HashSet<>();
@@ -491,7 +545,12 @@ public final class Dashboard {
     }
     List<ChannelStatus> all = new ArrayList<>(statuses);
     for (String ch : byChannel.keySet()) {
-      if (!shown.contains(ch)) {
+      if (shown.add(ch)) {
+        all.add(new ChannelStatus(ch, 0, 0, 0, null, List.of()));
+      }
+    }
+    for (String ch : pauses.keySet()) {
+      if (shown.add(ch)) {
         all.add(new ChannelStatus(ch, 0, 0, 0, null, List.of()));
       }
     }
@@ -551,6 +610,15 @@ public final class Dashboard {
       if (behind != null) {
         problems.add(problem("behind", behind));
       }
+      ChannelControl.Pause pause = pauses.get(s.channel());
+      c.put("paused", pause != null);
+      if (pause != null) {
+        c.put("pausedBy", pause.pausedBy());
+        c.put("pausedAt", pause.pausedAt().toString());
+        problems.add(problem("paused", "channel " + s.channel() + " is paused"
+            + (pause.pausedBy() == null ? "" : " by " + pause.pausedBy()) + " since " + pause.pausedAt()
+            + ": its listeners claim nothing until it is resumed"));
+      }
       if (s.dead() > 0) {
         problems.add(problem("dead", "channel " + s.channel() + " has " + s.dead() + " dead letter"
             + (s.dead() == 1 ? "" : "s")));
@@ -569,6 +637,77 @@ public final class Dashboard {
       out.set("history", sampled);
     }
     return out;
+  }
+
+  /**
+   * The listeners grouped by process ({@code pid@host}, from the listener name), each with its listener
+   * instances (workers, busy workers at the last heartbeat) and their channels; uptime and version as the
+   * newest heartbeat of the process says. A process is as live as its liveliest listener.
+   */
+  private ArrayNode processes(List<DeadLetterQueries.Heartbeat> beats) {
+    Map<String, Map<String, List<DeadLetterQueries.Heartbeat>>> byProcess = new TreeMap<>();
+    for (DeadLetterQueries.Heartbeat h : beats) {
+      byProcess.computeIfAbsent(h.process(), k -> new TreeMap<>()).computeIfAbsent(h.listener(), k -> new ArrayList<>()).add(h);
+    }
+    ArrayNode out = json.createArrayNode();
+    for (Map.Entry<String, Map<String, List<DeadLetterQueries.Heartbeat>>> p : byProcess.entrySet()) {
+      ObjectNode o = out.addObject();
+      o.put("process", p.getKey());
+      DeadLetterQueries.Heartbeat newest = null;
+      int workers = 0;
+      int busy = 0;
+      boolean known = false;
+      ArrayNode listeners = o.putArray("listeners");
+      for (Map.Entry<String, List<DeadLetterQueries.Heartbeat>> l : p.getValue().entrySet()) {
+        DeadLetterQueries.Heartbeat first = l.getValue().get(0);
+        for (DeadLetterQueries.Heartbeat h : l.getValue()) {
+          if (h.ageSeconds() < first.ageSeconds()) {
+            first = h;
+          }
+        }
+        if (newest == null || first.ageSeconds() < newest.ageSeconds()) {
+          newest = first;
+        }
+        ObjectNode lo = listeners.addObject();
+        lo.put("name", l.getKey());
+        lo.put("state", liveness(first.ageSeconds()));
+        putNullable(lo, "workers", first.workers());
+        putNullable(lo, "busyWorkers", first.busyWorkers());
+        if (first.workers() != null && !liveness(first.ageSeconds()).equals("gone")) {
+          known = true;
+          workers += first.workers();
+          busy += first.busyWorkers() == null ? 0 : first.busyWorkers();
+        }
+        ArrayNode channels = lo.putArray("channels");
+        l.getValue().forEach(h -> channels.add(h.channel()));
+      }
+      o.put("state", liveness(newest.ageSeconds()));
+      o.put("heartbeatAgeSeconds", newest.ageSeconds());
+      if (known) {
+        o.put("workers", workers);
+        o.put("busyWorkers", busy);
+      } else {
+        o.putNull("workers");
+        o.putNull("busyWorkers");
+      }
+      if (newest.processStartedAt() == null) {
+        o.putNull("startedAt");
+        o.putNull("uptimeSeconds");
+      } else {
+        o.put("startedAt", newest.processStartedAt().toString());
+        o.put("uptimeSeconds", newest.uptimeSeconds());
+      }
+      o.put("version", newest.version());
+    }
+    return out;
+  }
+
+  private static void putNullable(ObjectNode o, String name, Integer value) {
+    if (value == null) {
+      o.putNull(name);
+    } else {
+      o.put(name, value);
+    }
   }
 
   private ObjectNode deadList(Map<String, String> q) throws SQLException {
@@ -678,6 +817,7 @@ public final class Dashboard {
               ? "dead notification " + id + " not found (retried or purged meanwhile?)"
               : "notification " + id + " not found (processed or purged meanwhile?)");
     }
+    out.set("attemptHistory", queries.attempts(json, id)); // each failed attempt the listeners kept (last 10)
     return out;
   }
 

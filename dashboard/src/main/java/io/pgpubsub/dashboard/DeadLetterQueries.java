@@ -34,8 +34,10 @@ final class DeadLetterQueries {
   private final String notifications;
   private final String history;
   private final String stats;
+  private final String attempts;
 
   DeadLetterQueries(DataSource dataSource, String schema) {
+    this.attempts = SchemaNames.table(schema, "pgpubsub_attempt");
     this.dataSource = dataSource;
     this.schema = schema;
     this.stats = SchemaNames.table(schema, "pgpubsub_listener_stats");
@@ -316,16 +318,39 @@ final class DeadLetterQueries {
           }
         }
       }
+      boolean process;
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "SELECT EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass(?)"
+                  + " AND attname = 'busy_workers' AND attnum > 0 AND NOT attisdropped)")) {
+        ps.setString(1, stats);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          process = rs.getBoolean(1);
+        }
+      }
       try (PreparedStatement ps =
           c.prepareStatement(
               "SELECT listener, channel, processed, rate_per_second, heartbeat_at,"
-                  + " extract(epoch FROM clock_timestamp() - heartbeat_at)::float8 FROM "
+                  + " extract(epoch FROM clock_timestamp() - heartbeat_at)::float8, "
+                  + (process
+                      ? "process_started_at, extract(epoch FROM clock_timestamp() - process_started_at)::float8,"
+                          + " workers, busy_workers, version"
+                      : "NULL::timestamptz, NULL::float8, NULL::int, NULL::int, NULL::text")
+                  + " FROM "
                   + stats
                   + " WHERE heartbeat_at > clock_timestamp() - ? * interval '1 millisecond'"
                   + " ORDER BY listener, channel")) {
         ps.setLong(1, window.toMillis());
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
+            java.sql.Timestamp started = rs.getTimestamp(7);
+            double uptime = rs.getDouble(8);
+            Double uptimeSeconds = rs.wasNull() ? null : Math.max(0, uptime);
+            int w = rs.getInt(9);
+            Integer workers = rs.wasNull() ? null : w;
+            int b = rs.getInt(10);
+            Integer busy = rs.wasNull() ? null : b;
             out.add(
                 new Heartbeat(
                     rs.getString(1),
@@ -333,7 +358,12 @@ final class DeadLetterQueries {
                     rs.getLong(3),
                     rs.getDouble(4),
                     rs.getTimestamp(5).toInstant(),
-                    Math.max(0, rs.getDouble(6))));
+                    Math.max(0, rs.getDouble(6)),
+                    started == null ? null : started.toInstant(),
+                    uptimeSeconds,
+                    workers,
+                    busy,
+                    rs.getString(11)));
           }
         }
       }
@@ -343,7 +373,60 @@ final class DeadLetterQueries {
 
   /** One row of the heartbeat table: a listener process serving a channel. */
   record Heartbeat(
-      String listener, String channel, long processed, double ratePerSecond, java.time.Instant at, double ageSeconds) {}
+      String listener,
+      String channel,
+      long processed,
+      double ratePerSecond,
+      java.time.Instant at,
+      double ageSeconds,
+      java.time.Instant processStartedAt,
+      Double uptimeSeconds,
+      Integer workers,
+      Integer busyWorkers,
+      String version) {
+
+    /** The process part of the listener name ({@code name@pid@host} gives {@code pid@host}). */
+    String process() {
+      int at = listener.indexOf('@');
+      return at < 0 ? listener : listener.substring(at + 1);
+    }
+  }
+
+  /**
+   * The failed attempts of notification {@code id} kept by the listeners ({@code pgpubsub_attempt}: the last
+   * 10), newest first; empty when there are none or the table does not exist.
+   */
+  ArrayNode attempts(ObjectMapper json, long id) throws SQLException {
+    ArrayNode out = json.createArrayNode();
+    try (Connection c = dataSource.getConnection()) {
+      try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+        ps.setString(1, attempts);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          if (!rs.getBoolean(1)) {
+            return out;
+          }
+        }
+      }
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "SELECT at, attempt, error, listener FROM "
+                  + attempts
+                  + " WHERE notification_id = ? ORDER BY at DESC LIMIT 50")) {
+        ps.setLong(1, id);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            ObjectNode a = out.addObject();
+            a.put("at", rs.getTimestamp(1).toInstant().toString());
+            a.put("attempt", rs.getInt(2));
+            a.put("error", rs.getString(3));
+            a.put("listener", rs.getString(4));
+          }
+        }
+      }
+    }
+    return out;
+  }
 
   private interface Work<T> {
     T run(Connection c) throws SQLException;

@@ -229,21 +229,51 @@
       }
       cell(tr, c.liveListeners + (c.lateListeners ? ' (+' + c.lateListeners + ' late)' : ''), 'num listeners');
       cell(tr, c.ratePerSecond.toFixed(1), 'num rate');
+      tr.dataset.paused = String(!!c.paused);
+      const claiming = cell(tr, null, 'claiming');
+      if (c.paused) {
+        const badge = el('span', 'paused', 'badge paused');
+        badge.title = 'paused' + (c.pausedBy ? ' by ' + c.pausedBy : '') + ' since ' + c.pausedAt;
+        claiming.appendChild(badge);
+      }
+      const toggle = el('button', c.paused ? 'Resume' : 'Pause', 'write ' + (c.paused ? 'resume' : 'pause'));
+      toggle.type = 'button';
+      toggle.disabled = !canWrite();
+      toggle.addEventListener('click', () => channelWrite(c.paused ? 'resume' : 'pause', c.channel));
+      claiming.appendChild(toggle);
       rows.push(tr);
     }
     $('channels').tBodies[0].replaceChildren(...rows);
     const listenerRows = [];
+    const byProcess = new Map();
     for (const l of o.listeners) {
-      const lr = el('tr', null, 'state-' + l.state);
-      lr.dataset.state = l.state;
-      lr.dataset.listener = l.name;
-      cell(lr, l.name, 'name');
-      cell(lr, l.channel);
-      cell(lr, l.state, 'state');
-      cell(lr, l.processed, 'num');
-      cell(lr, l.state === 'live' ? l.ratePerSecond.toFixed(1) : '-', 'num');
-      cell(lr, age(l.heartbeatAgeSeconds) + ' ago', 'heartbeat');
-      listenerRows.push(lr);
+      if (!byProcess.has(l.process)) byProcess.set(l.process, []);
+      byProcess.get(l.process).push(l);
+    }
+    const processes = new Map((o.processes || []).map((p) => [p.process, p]));
+    for (const [name, ls] of byProcess) {
+      const p = processes.get(name) || { process: name, state: ls[0].state };
+      const pr = el('tr', null, 'process state-' + p.state);
+      pr.dataset.process = name;
+      const facts = ['process ' + name, p.state];
+      if (p.uptimeSeconds !== null && p.uptimeSeconds !== undefined) facts.push('up ' + age(p.uptimeSeconds));
+      if (p.version) facts.push('version ' + p.version);
+      if (p.workers !== null && p.workers !== undefined) facts.push(p.workers + ' worker' + (p.workers === 1 ? '' : 's') + ', ' + p.busyWorkers + ' busy');
+      const td = cell(pr, facts.join(' · '), 'process-facts');
+      td.colSpan = 6;
+      listenerRows.push(pr);
+      for (const l of ls) {
+        const lr = el('tr', null, 'state-' + l.state);
+        lr.dataset.state = l.state;
+        lr.dataset.listener = l.name;
+        cell(lr, l.name, 'name');
+        cell(lr, l.channel);
+        cell(lr, l.state, 'state');
+        cell(lr, l.processed, 'num');
+        cell(lr, l.state === 'live' ? l.ratePerSecond.toFixed(1) : '-', 'num');
+        cell(lr, age(l.heartbeatAgeSeconds) + ' ago', 'heartbeat');
+        listenerRows.push(lr);
+      }
     }
     if (listenerRows.length === 0) {
       const tr = el('tr', null, 'empty');
@@ -461,6 +491,7 @@
   }
 
   function describe(e) {
+    if (e.action === 'pause' || e.action === 'resume') return 'channel ' + (e.filter && e.filter.channel);
     if (e.filter) {
       const labels = [['channel', 'channel %'], ['error', 'error class %'], ['group', 'error "%"'], ['age', 'age %'], ['q', 'search "%"']];
       const parts = labels.filter(([k]) => e.filter[k]).map(([k, label]) => label.replace('%', e.filter[k]));
@@ -510,6 +541,14 @@
     $('detail-payload').textContent = d.payload;
     $('detail-context').textContent = d.context === null ? '(none)' : d.context;
     $('detail-error').textContent = d.error === null ? '(none)' : d.error;
+    const attempts = d.attemptHistory || [];
+    $('detail-attempt-history').replaceChildren(...(attempts.length ? attempts.map((a) => {
+      const li = el('li', null, 'attempt');
+      li.dataset.attempt = String(a.attempt);
+      li.appendChild(el('span', 'attempt ' + a.attempt + ' failed at ' + a.at + (a.listener ? ' in ' + a.listener : ''), 'when'));
+      li.appendChild(el('pre', a.error, 'error'));
+      return li;
+    }) : [el('li', 'no failed attempt recorded', 'muted')]));
     $('detail-download').href = base + '/payload';
     $('detail-retry').hidden = $('detail-purge').hidden = d.state !== 'dead';
     const t = $('detail-truncated');
@@ -517,7 +556,7 @@
     t.textContent = d.truncated ? 'Truncated: ' + d.payloadChars + ' characters in all. Download it to see it whole.' : '';
     const actions = await getJson('api/audit?id=' + encodeURIComponent(d.id)).catch(() => ({ entries: [] }));
     $('detail-audit').replaceChildren(...(actions.entries.length ? actions.entries.map((e) =>
-      el('li', (e.action === 'retry' ? 'retried' : 'purged') + ' by ' + (e.who || 'unknown') + ' at ' + e.at))
+      el('li', ({ retry: 'retried', purge: 'purged' }[e.action] || e.action) + ' by ' + (e.who || 'unknown') + ' at ' + e.at))
       : [el('li', 'none through the dashboard', 'muted')]));
     renderMode();
     if (!$('detail').open) $('detail').showModal();
@@ -563,6 +602,24 @@
         state.lastDead = null;
         state.lastPending = null;
         if ($('detail').open) $('detail').close();
+        await refresh();
+      } catch (e) {
+        notice('Refused: ' + e.message);
+        if (e.status === 403 && /token/.test(e.message) && !/CSRF/.test(e.message)) { state.verified = false; renderMode(); }
+      }
+    });
+  }
+
+  function channelWrite(kind, channel) {
+    if (!canWrite()) { notice('Writes are locked: enter and verify the write token first.'); return; }
+    const text = kind === 'pause'
+      ? 'Pause channel ' + channel + '? Every listener process stops claiming its notifications within about a second; writes go on and wait.'
+      : 'Resume channel ' + channel + '? Its listeners claim its waiting notifications again.';
+    confirmThen(text, async () => {
+      try {
+        const r = await post('api/channel/' + kind, { channel });
+        notice((kind === 'pause' ? 'Paused ' : 'Resumed ') + 'channel ' + channel + (r.changed ? '.' : ' (it already was).'));
+        state.lastAudit = null;
         await refresh();
       } catch (e) {
         notice('Refused: ' + e.message);
