@@ -51,6 +51,7 @@ class StreamChangesTest {
     db.execute("create table parcel(id bigint primary key, status text, weight_kg numeric(10,2))");
     try (Connection c = db.connect()) {
       streams.install(c);
+      db.execute("delete from pgpubsub_stream_event; delete from pgpubsub_stream"); // the other tests' events
       streams.capture(c, "public.parcel", "parcel");
       c.setAutoCommit(false);
       NotificationContext.set(c, Map.of("user", "ann"));
