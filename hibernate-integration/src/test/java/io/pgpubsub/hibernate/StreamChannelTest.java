@@ -11,7 +11,7 @@ import io.pgpubsub.StreamEvent;
 import io.pgpubsub.StreamPosition;
 import io.pgpubsub.StreamReader;
 import io.pgpubsub.Streams;
-import io.pgpubsub.hibernate.model.Parcel;
+import io.pgpubsub.hibernate.model.Consignment;
 import io.pgpubsub.hibernate.model.Reading;
 import io.pgpubsub.spi.ChannelDefinition;
 import io.pgpubsub.testing.PostgresExtension.PostgresTest;
@@ -53,7 +53,7 @@ class StreamChannelTest {
   @BeforeAll
   void start(TestDatabase db) {
     this.db = db;
-    sf = TestHibernate.build(db, Map.of(), Parcel.class, Reading.class);
+    sf = TestHibernate.build(db, Map.of(), Consignment.class, Reading.class);
   }
 
   @AfterAll
@@ -67,39 +67,39 @@ class StreamChannelTest {
     sf.inTransaction(
         s -> {
           HibernatePubSub.setContext(s, Map.of("user", "ann"));
-          s.persist(new Parcel(1L, "NEW", new BigDecimal("2.50"), "pdf-1"));
-          s.persist(new Parcel(2L, "NEW", new BigDecimal("10.00"), "pdf-2"));
+          s.persist(new Consignment(1L, "NEW", new BigDecimal("2.50"), "pdf-1"));
+          s.persist(new Consignment(2L, "NEW", new BigDecimal("10.00"), "pdf-2"));
         });
-    sf.inTransaction(s -> s.find(Parcel.class, 1L).status = "SENT");
-    sf.inTransaction(s -> s.remove(s.find(Parcel.class, 2L)));
+    sf.inTransaction(s -> s.find(Consignment.class, 1L).status = "SENT");
+    sf.inTransaction(s -> s.remove(s.find(Consignment.class, 2L)));
   }
 
   @Test
   void entityChangesWrittenThroughHibernateAreReadBackTypedInOrder() throws Exception {
     write();
-    StreamChanges<Parcel> parcels = HibernatePubSub.streamChanges(sf, Parcel.class);
+    StreamChanges<Consignment> parcels = HibernatePubSub.streamChanges(sf, Consignment.class);
     List<StreamEvent> events;
     try (Connection c = db.connect()) {
-      events = Streams.create("public").read(c, "parcel", StreamPosition.BEGINNING, 100).events();
+      events = Streams.create("public").read(c, "consignment", StreamPosition.BEGINNING, 100).events();
     }
-    List<StreamChange<Parcel>> changes = new ArrayList<>();
+    List<StreamChange<Consignment>> changes = new ArrayList<>();
     for (StreamEvent e : events) {
       changes.add(parcels.decode(e));
     }
     assertThat(changes).extracting(StreamChange::op)
         .containsExactly(Operation.INSERT, Operation.INSERT, Operation.UPDATE, Operation.DELETE);
-    StreamChange<Parcel> first = changes.get(0);
+    StreamChange<Consignment> first = changes.get(0);
     assertThat(first.oldEntity()).isNull();
     assertThat(first.newEntity().id).isEqualTo(1L);
     assertThat(first.newEntity().status).isEqualTo("NEW");
     assertThat(first.newEntity().weightKg).isEqualTo(new BigDecimal("2.50")); // scale kept
     assertThat(first.newEntity().labelPdf).as("excluded column").isNull();
     assertThat(first.context()).isEqualTo(Map.of("user", "ann"));
-    StreamChange<Parcel> update = changes.get(2);
+    StreamChange<Consignment> update = changes.get(2);
     assertThat(update.oldEntity().status).isEqualTo("NEW");
     assertThat(update.newEntity().status).isEqualTo("SENT");
     assertThat(update.context()).isEmpty();
-    StreamChange<Parcel> delete = changes.get(3);
+    StreamChange<Consignment> delete = changes.get(3);
     assertThat(delete.oldEntity().id).isEqualTo(2L);
     assertThat(delete.newEntity()).isNull();
     for (int i = 1; i < changes.size(); i++) {
@@ -107,11 +107,11 @@ class StreamChannelTest {
     }
 
     // a subscription through the reader HibernatePubSub builds, decoded the same way
-    List<StreamChange<Parcel>> live = new CopyOnWriteArrayList<>();
-    try (StreamReader reader = HibernatePubSub.streamReader(sf, Parcel.class).start()) {
+    List<StreamChange<Consignment>> live = new CopyOnWriteArrayList<>();
+    try (StreamReader reader = HibernatePubSub.streamReader(sf, Consignment.class).start()) {
       reader.subscribe(events.get(1).position(), e -> live.add(parcels.decode(e)));
       await("the two changes after the second insert", () -> live.size() >= 2);
-      sf.inTransaction(s -> s.persist(new Parcel(3L, "NEW", BigDecimal.ONE, null)));
+      sf.inTransaction(s -> s.persist(new Consignment(3L, "NEW", BigDecimal.ONE, null)));
       await("the live insert", () -> live.size() >= 3);
     }
     assertThat(live).extracting(StreamChange::op)
@@ -121,14 +121,14 @@ class StreamChannelTest {
     // a named consumer: its effect table and its position commit together
     db.execute("CREATE TABLE IF NOT EXISTS parcel_status_log (id bigint, status text, op text)");
     try (StreamConsumer consumer =
-        HibernatePubSub.streamConsumer(sf, Parcel.class, "status-log")
+        HibernatePubSub.streamConsumer(sf, Consignment.class, "status-log")
             .handler(
                 (tx, batch) -> {
                   try (PreparedStatement ps =
                       tx.prepareStatement("INSERT INTO parcel_status_log VALUES (?, ?, ?)")) {
                     for (StreamEvent e : batch) {
-                      StreamChange<Parcel> ch = parcels.decode(e);
-                      Parcel p = ch.newEntity() != null ? ch.newEntity() : ch.oldEntity();
+                      StreamChange<Consignment> ch = parcels.decode(e);
+                      Consignment p = ch.newEntity() != null ? ch.newEntity() : ch.oldEntity();
                       ps.setLong(1, p.id);
                       ps.setString(2, p.status);
                       ps.setString(3, ch.op().name());
@@ -146,7 +146,7 @@ class StreamChannelTest {
 
   @Test
   void theAnnotationsRetentionReachesTheRegistry() {
-    ChannelDefinition parcel = HibernatePubSub.streamChanges(sf, Parcel.class).channel();
+    ChannelDefinition parcel = HibernatePubSub.streamChanges(sf, Consignment.class).channel();
     assertThat(parcel.isStream()).isTrue();
     assertThat(parcel.stream().retain()).isEqualTo(Duration.ofDays(1));
     assertThat(parcel.stream().retainCount()).isEqualTo(10_000);
@@ -154,6 +154,32 @@ class StreamChannelTest {
     assertThatThrownBy(() -> HibernatePubSub.streamChanges(sf, Reading.class))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("channel 'reading' of " + Reading.class.getName() + " is not a stream channel");
+  }
+
+  /** Validate mode names the missing stream tables (the stream trigger would fail every write); create fixes it. */
+  @Test
+  void validateNeedsTheStreamTablesAndCreateInstallsThem() throws Exception {
+    try (TestDatabase other = io.pgpubsub.testing.PostgresServer.get().createDatabase("stream_validate")) {
+      java.util.function.Function<String, SessionFactory> boot =
+          mode -> TestHibernate.build(
+              other,
+              Map.of(PubSubSettings.SCHEMA_MANAGEMENT, mode, org.hibernate.cfg.AvailableSettings.HBM2DDL_AUTO, "update"),
+              Consignment.class);
+      try (Connection c = other.connect()) {
+        io.pgpubsub.NotificationTable.install(c, "public"); // the notification table is there, the stream tables not
+      }
+      assertThatThrownBy(() -> boot.apply("validate"))
+          .isInstanceOf(PubSubBootException.class)
+          .hasMessageContaining("table public.pgpubsub_stream_event does not exist, and the triggers of the stream"
+              + " channels [consignment] append to the stream tables")
+          .hasMessageContaining("trigger pgpubsub_consignment is missing on table consignment");
+      boot.apply("create").close();
+      boot.apply("validate").close();
+      other.execute("insert into consignment(id, status) values (9, 'NEW')");
+      try (Connection c = other.connect()) {
+        assertThat(Streams.create("public").read(c, "consignment", StreamPosition.BEGINNING, 10).events()).hasSize(1);
+      }
+    }
   }
 
   private long count(String sql) {
