@@ -346,6 +346,9 @@ public final class StreamProbe {
             + " an idle listener %.0f/s, ratio %.2fx (target >= 0.9x); lockable with no listener %.0f/s, ratio %.2fx%n",
         writers, rounds, stream, best[Mode.LOCKABLE_IDLE.ordinal()], stream / best[Mode.LOCKABLE_IDLE.ordinal()],
         best[Mode.LOCKABLE_NONE.ordinal()], stream / best[Mode.LOCKABLE_NONE.ordinal()]);
+    // leave nothing for other benchmarks sharing the database
+    execute(db, "ALTER TABLE public.stream_probe DISABLE TRIGGER USER", "TRUNCATE public.stream_probe",
+        "DELETE FROM pgpubsub_notification WHERE channel = '" + LockableProbeEvent.CHANNEL + "'");
   }
 
   private static double writes(BenchDatabase db, Mode mode, int writers, int total) throws Exception {
@@ -385,10 +388,27 @@ public final class StreamProbe {
         for (Future<?> f : done) {
           f.get();
         }
-        return (total / writers * writers) / ((System.nanoTime() - t0) / 1e9);
+        double rate = (total / writers * writers) / ((System.nanoTime() - t0) / 1e9);
+        long stored =
+            count(db, mode == Mode.STREAM
+                ? "SELECT count(*) FROM pgpubsub_stream_event WHERE stream = '" + StreamProbeEvent.CHANNEL + "'"
+                : "SELECT count(*) FROM pgpubsub_notification WHERE channel = '" + LockableProbeEvent.CHANNEL + "'");
+        if (stored != total / writers * writers) {
+          throw new IllegalStateException(mode + ": " + stored + " events stored for " + total / writers * writers + " writes");
+        }
+        return rate;
       } finally {
         pool.shutdownNow();
       }
+    }
+  }
+
+  private static long count(BenchDatabase db, String sql) throws SQLException {
+    try (Connection c = db.connect();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
     }
   }
 
