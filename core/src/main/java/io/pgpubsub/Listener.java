@@ -488,6 +488,12 @@ public final class Listener implements AutoCloseable {
             throw new IllegalArgumentException(
                 "unknown channel '" + ch + "'; known channels: " + byName.keySet());
           }
+          if (c.isStream()) {
+            throw new IllegalArgumentException(
+                "channel '" + ch + "' is a stream channel (@TriggerChannel(stream = true)): a Listener does not"
+                    + " serve it; read it with a StreamConsumer (named, exactly-once database effects) or a"
+                    + " StreamReader");
+          }
           if (c.listeners().isEmpty()) {
             throw new IllegalArgumentException(
                 "channel '" + ch + "' has no listener method in this application; serving it would consume"

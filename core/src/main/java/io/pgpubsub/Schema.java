@@ -42,9 +42,15 @@ public final class Schema {
     }
   }
 
-  /** The notification table DDL followed by the trigger DDL of every trigger channel, as one script. */
+  /**
+   * The notification table DDL, the stream tables' DDL when a channel is a stream channel ({@link
+   * Streams#ddl}), then the trigger DDL of every trigger channel, as one script.
+   */
   public static String script(String schema, List<ChannelDefinition> channels) {
     StringBuilder sql = new StringBuilder(NotificationTable.ddl(schema));
+    if (channels.stream().anyMatch(ChannelDefinition::isStream)) {
+      sql.append("\n-- streams\n").append(Streams.ddl(schema));
+    }
     for (ChannelDefinition channel : channels) {
       if (channel.trigger()) {
         sql.append("\n-- channel ").append(channel.name()).append('\n').append(triggerDdl(channel));

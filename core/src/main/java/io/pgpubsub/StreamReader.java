@@ -484,6 +484,21 @@ public final class StreamReader implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The retention a stream channel declares ({@code @TriggerChannel(stream = true, retain = "P7D", retainCount =
+     * ...)}): {@link #retention(Duration, long)} with its values (keep everything when it declares none).
+     *
+     * @throws IllegalArgumentException when {@code channel} is not a stream channel, or not this reader's stream
+     */
+    public Builder retention(io.pgpubsub.spi.ChannelDefinition channel) {
+      io.pgpubsub.spi.ChannelDefinition.StreamOptions options = Streams.streamOptions(channel);
+      if (!channel.name().equals(stream)) {
+        throw new IllegalArgumentException(
+            "channel '" + channel.name() + "' is not the stream of this reader ('" + stream + "')");
+      }
+      return retention(options.retain(), options.retainCount());
+    }
+
     public Builder pruneInterval(Duration pruneInterval) {
       this.pruneInterval = positive(pruneInterval, "pruneInterval");
       return this;

@@ -143,6 +143,29 @@ public final class Streams {
   }
 
   /**
+   * Retention of a stream channel as its annotation declares it ({@code @TriggerChannel(stream = true, retain =
+   * "P7D", retainCount = ...)}); deletes nothing when it declares none. See {@link #prune(Connection, String,
+   * Duration, long)}.
+   *
+   * @throws IllegalArgumentException when {@code channel} is not a stream channel
+   */
+  public long prune(Connection connection, io.pgpubsub.spi.ChannelDefinition channel) throws SQLException {
+    io.pgpubsub.spi.ChannelDefinition.StreamOptions options = streamOptions(channel);
+    if (!options.retains()) {
+      return 0;
+    }
+    return prune(connection, channel.name(), options.retain(), options.retainCount());
+  }
+
+  static io.pgpubsub.spi.ChannelDefinition.StreamOptions streamOptions(io.pgpubsub.spi.ChannelDefinition channel) {
+    if (!channel.isStream()) {
+      throw new IllegalArgumentException(
+          "channel '" + channel.name() + "' is not a stream channel (@TriggerChannel(stream = true))");
+    }
+    return channel.stream();
+  }
+
+  /**
    * Every stream's figures (events stored, oldest and newest, tail, retention's watermark) and each named
    * consumer's position and lag, by stream name. Counts every stream's events: meant for status pages, not for a
    * hot path.

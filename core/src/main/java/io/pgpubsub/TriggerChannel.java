@@ -81,4 +81,34 @@ public @interface TriggerChannel {
 
   /** What an {@link #ordered()} channel does with a key whose oldest notification is dead. Default: move on. */
   DeadKeyPolicy deadKeyPolicy() default DeadKeyPolicy.MOVE_ON;
+
+  /**
+   * {@code true}: a stream channel. The trigger appends each change to the stream of the channel's name
+   * ({@code pgpubsub_stream_event}, stream = {@link #name()}) inside the writer's transaction, with the same
+   * payload a lockable channel stores ({@code {"op","table","old","new","context","v"}}, honouring {@link
+   * #operations()}, {@link #watchColumns()} and {@link #excludeColumns()}), and wakes the stream's readers
+   * ({@link #pgNotify()} {@code false}: they find it when they poll). Events stay after they are read, each at
+   * a position (see docs/streams.md); read them with {@code StreamReader} / {@code StreamConsumer}, typed with
+   * {@code StreamChanges} ({@code HibernatePubSub.streamChanges}). A stream channel takes no {@code
+   * @Post*Listener} methods (a compile error says what to use instead), and is neither ordered nor a
+   * broadcast. Default {@code false}.
+   */
+  boolean stream() default false;
+
+  /**
+   * Retention by age of a {@link #stream()} channel: an ISO-8601 duration ({@code java.time.Duration.parse}),
+   * for example {@code "P7D"} (7 days) or {@code "PT12H"}; events older than that are pruned. Default: keep
+   * (no age limit). A malformed or non-positive duration is a compile error. Enforced by whoever runs
+   * retention for the stream: a {@code StreamReader} built with {@code StreamReader.Builder.retention(ChannelDefinition)}
+   * (the Hibernate integration's {@code HibernatePubSub.streamReader}) or {@code Streams.prune(connection,
+   * channelDefinition)}.
+   */
+  String retain() default "";
+
+  /**
+   * Retention by count of a {@link #stream()} channel: keep at most the newest {@code retainCount} events.
+   * Default 0: no count limit. With {@link #retain()} as well, an event goes when it is too old or beyond the
+   * count.
+   */
+  long retainCount() default 0;
 }

@@ -402,7 +402,7 @@ public final class PgPubSubProcessor extends AbstractProcessor {
     }
     List<String> sources = sources(plan);
     writeResource(
-        filer, options.installScript(), ddl.installScript(plan.channels(), notificationTable(), sources), all);
+        filer, options.installScript(), ddl.installScript(plan.channels(), coreDdl("notification-table.sql"), coreDdl("stream-table.sql"), sources), all);
     new RegistryWriter(ddl).write(plan, sources).writeTo(filer);
     writeResource(
         filer,
@@ -437,11 +437,11 @@ public final class PgPubSubProcessor extends AbstractProcessor {
     }
   }
 
-  /** Core's notification table DDL, copied into this jar by the build (one source: core). */
-  private static String notificationTable() throws IOException {
-    try (InputStream in = PgPubSubProcessor.class.getResourceAsStream("notification-table.sql")) {
+  /** One of core's DDL templates, copied into this jar by the build (one source: core). */
+  private static String coreDdl(String name) throws IOException {
+    try (InputStream in = PgPubSubProcessor.class.getResourceAsStream(name)) {
       if (in == null) {
-        throw new IOException("io/pgpubsub/processor/notification-table.sql is missing from the processor jar");
+        throw new IOException("io/pgpubsub/processor/" + name + " is missing from the processor jar");
       }
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }

@@ -18,6 +18,55 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CompileErrorTest {
 
+  /** Stream channels: retention checked at compile time, no listener methods, neither broadcast nor ordered. */
+  @Test
+  void badStreams() {
+    Compilation c = compile("bad/streams", Map.of());
+    assertThat(c).failed();
+    JavaFileObject badRetain = source("bad/streams", "com/example/streams/BadRetain.java");
+    assertThat(c)
+        .hadErrorContaining(
+            "[PGPUBSUB-031] @TriggerChannel(retain = \"7 days\") of com.example.streams.BadRetain is not a positive"
+                + " ISO-8601 duration")
+        .inFile(badRetain)
+        .onLineContaining("retain = \"7 days\"");
+    assertThat(c)
+        .hadErrorContaining("[PGPUBSUB-032] @TriggerChannel(retainCount = -1) of com.example.streams.BadRetain is negative")
+        .inFile(badRetain)
+        .onLineContaining("retainCount = -1");
+    assertThat(c)
+        .hadErrorContaining("[PGPUBSUB-031] @TriggerChannel(retain = \"P1M\") of com.example.streams.MonthRetain")
+        .inFile(source("bad/streams", "com/example/streams/MonthRetain.java"))
+        .onLineContaining("retain = \"P1M\"");
+    assertThat(c)
+        .hadErrorContaining(
+            "[PGPUBSUB-033] @TriggerChannel(retain = \"P7D\") of com.example.streams.RetainNoStream has no effect"
+                + " without stream = true")
+        .inFile(source("bad/streams", "com/example/streams/RetainNoStream.java"))
+        .onLineContaining("retain = \"P7D\"");
+    JavaFileObject ordered = source("bad/streams", "com/example/streams/OrderedStream.java");
+    assertThat(c)
+        .hadErrorContaining(
+            "[PGPUBSUB-034] channel 'orderedstream' of com.example.streams.OrderedStream is a stream channel"
+                + " (stream = true) and lockable = false")
+        .inFile(ordered)
+        .onLineContaining("stream = true");
+    assertThat(c)
+        .hadErrorContaining("[PGPUBSUB-034] channel 'orderedstream' of com.example.streams.OrderedStream is a stream"
+            + " channel (stream = true) and ordered = true")
+        .inFile(ordered)
+        .onLineContaining("ordered = true");
+    assertThat(c)
+        .hadErrorContaining(
+            "[PGPUBSUB-035] listener com.example.streams.OrderListeners#onSave(Order,Order) (@PostSaveListener) listens to channel"
+                + " 'orders', a stream channel (@TriggerChannel(stream = true) on com.example.streams.Order)")
+        .inFile(source("bad/streams", "com/example/streams/OrderListeners.java"))
+        .onLineContaining("@PostSaveListener");
+    assertThat(c).hadErrorContaining("read them with a named io.pgpubsub.StreamConsumer");
+    assertThat(c).hadErrorContaining("HibernatePubSub.streamChanges(sessionFactory, Order.class)");
+    assertThat(c).hadErrorCount(7);
+  }
+
   @Test
   void badChannels() {
     Compilation c = compile("bad/channels", Map.of());

@@ -39,6 +39,20 @@ class GeneratedNamesMatchTheRuntimeTest {
     }
   }
 
+  /** A stream trigger's NOTIFY name is the one core's stream readers LISTEN to (Streams.notifyName). */
+  @Test
+  void streamNotifyNamesAreTheSameInTheTriggerAndTheReader() {
+    for (String schema : SCHEMAS) {
+      for (String channel : CHANNELS) {
+        String generated = SqlNames.streamNotifyName(schema, channel);
+        assertThat(generated)
+            .as("stream NOTIFY name of %s in %s", channel, schema)
+            .isEqualTo(io.pgpubsub.Streams.create(schema).notifyName(channel));
+        assertThat(generated.getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(63);
+      }
+    }
+  }
+
   @Test
   void namesAreScopedBySchemaAndDistinct() {
     Set<String> names = new HashSet<>();

@@ -58,6 +58,21 @@ class GeneratedOutputTest {
         generatedSource(c, "com.example.ordered.PgPubSubChannels"), "expected/ordered/PgPubSubChannels.java.txt");
   }
 
+  /** Stream channels: the trigger appends to the stream table; the install script carries the stream tables. */
+  @Test
+  void streamChannels() {
+    Compilation c = compileOk("good/stream");
+    assertMatchesExpected(generated(c, "META-INF/pgpubsub/shipment.sql"), "expected/stream/shipment.sql");
+    assertMatchesExpected(generated(c, "META-INF/pgpubsub/audit-log.sql"), "expected/stream/audit-log.sql");
+    assertMatchesExpected(
+        generatedSource(c, "com.example.stream.PgPubSubChannels"), "expected/stream/PgPubSubChannels.java.txt");
+    String install = generated(c, "META-INF/pgpubsub.sql");
+    assertThat(install).contains("CREATE TABLE IF NOT EXISTS public.pgpubsub_stream_event");
+    assertThat(generated(compileOk("good/ordered"), "META-INF/pgpubsub.sql"))
+        .as("no stream channel: no stream tables")
+        .doesNotContain("pgpubsub_stream_event");
+  }
+
   @Test
   void snakeCaseNamingAndOtherSchema() {
     Compilation c =

@@ -67,6 +67,17 @@ class BenchSmokeTest {
     assertThat(waiting.seconds()).isGreaterThanOrEqualTo(0.05);
   }
 
+  /** StreamProbe at a tiny size: each phase checks its counts (events read, received, stored) and times nothing. */
+  @Test
+  void streamProbeReadsReceivesAndStoresEveryEvent() throws Exception {
+    StreamProbe.main(new String[] {
+      "--jdbc-url=" + db.jdbcUrl(), "--events=2000", "--rounds=1", "--rate=200", "--latency-events=100",
+      "--writers=2", "--writes=100"
+    });
+    assertThat(db.count("SELECT count(*) FROM public.pgpubsub_notification WHERE channel = 'stream_probe_lockable'"))
+        .isZero();
+  }
+
   @Test
   void liveRunsCallBackEveryCommittedRow() throws Exception {
     Live live = new Live(db, 2, 0.6, 0.2, 2, 50, null);

@@ -191,6 +191,29 @@ final class StatusCommand implements Callable<Integer> {
         }
       }
     }
+    printDeclaredRetention(out);
+  }
+
+  /** The retention each stream channel of the application's registry declares (@TriggerChannel(retain, retainCount)). */
+  private static void printDeclaredRetention(PrintWriter out) {
+    List<io.pgpubsub.spi.ChannelDefinition> declared;
+    try {
+      declared = io.pgpubsub.spi.Registries.channels().stream().filter(io.pgpubsub.spi.ChannelDefinition::isStream).toList();
+    } catch (RuntimeException | LinkageError e) {
+      return; // no registry on the class path
+    }
+    if (declared.isEmpty()) {
+      return;
+    }
+    String format = "%-32s %-16s %12s%n";
+    out.printf("%n" + format, "STREAM CHANNEL", "RETAIN", "RETAIN COUNT");
+    for (io.pgpubsub.spi.ChannelDefinition c : declared) {
+      out.printf(
+          format,
+          c.name(),
+          c.stream().retain() == null ? "-" : c.stream().retain().toString(),
+          c.stream().retainCount() == 0 ? "-" : Long.toString(c.stream().retainCount()));
+    }
   }
 
   static String age(double seconds) {

@@ -13,11 +13,11 @@ import io.pgpubsub.spi.RowDecoder;
  * The row decoder used when none is configured (no Hibernate): Jackson maps snake_case column names to the
  * payload type's properties. The Hibernate integration replaces it with one that follows the entity mapping.
  */
-final class JacksonRowDecoder implements RowDecoder {
+public final class JacksonRowDecoder implements RowDecoder {
 
   private final ObjectMapper rows;
 
-  JacksonRowDecoder(ObjectMapper mapper) {
+  public JacksonRowDecoder(ObjectMapper mapper) {
     this.rows = mapper.copy().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
   }
 

@@ -26,6 +26,8 @@ import java.util.Set;
  * @param ordered true for an ordered channel ({@code @TriggerChannel(ordered = true)}, {@code @Channel(ordered =
  *     true)}): per key, one notification at a time, in commit order
  * @param deadKeyPolicy for ordered channels, what a dead notification does to its key (never null)
+ * @param stream for a stream channel ({@code @TriggerChannel(stream = true)}), its retention; null for every
+ *     other channel
  */
 public record ChannelDefinition(
     String name,
@@ -41,7 +43,8 @@ public record ChannelDefinition(
     List<ListenerDefinition> listeners,
     Installed installed,
     boolean ordered,
-    DeadKeyPolicy deadKeyPolicy) {
+    DeadKeyPolicy deadKeyPolicy,
+    StreamOptions stream) {
 
   public ChannelDefinition {
     operations = Set.copyOf(operations);
@@ -49,6 +52,59 @@ public record ChannelDefinition(
     deadKeyPolicy = deadKeyPolicy == null ? DeadKeyPolicy.MOVE_ON : deadKeyPolicy;
     if (ordered && !lockable) {
       throw new IllegalArgumentException("channel '" + name + "': an ordered channel must be lockable");
+    }
+    if (stream != null && (ordered || !listeners.isEmpty())) {
+      throw new IllegalArgumentException(
+          "channel '" + name + "': a stream channel is neither ordered nor has listeners (read it with a StreamConsumer)");
+    }
+  }
+
+  /** A channel that is not a stream (registries generated before stream channels existed). */
+  public ChannelDefinition(
+      String name,
+      Class<?> payloadType,
+      boolean trigger,
+      boolean lockable,
+      boolean pgNotify,
+      String schema,
+      String table,
+      Set<Operation> operations,
+      String mappingVersion,
+      String ddlResource,
+      List<ListenerDefinition> listeners,
+      Installed installed,
+      boolean ordered,
+      DeadKeyPolicy deadKeyPolicy) {
+    this(
+        name, payloadType, trigger, lockable, pgNotify, schema, table, operations, mappingVersion, ddlResource,
+        listeners, installed, ordered, deadKeyPolicy, null);
+  }
+
+  /** Whether this is a stream channel: its trigger appends to the stream of its name ({@link #stream()}). */
+  public boolean isStream() {
+    return stream != null;
+  }
+
+  /**
+   * A stream channel's retention ({@code @TriggerChannel(retain, retainCount)}).
+   *
+   * @param retain the age after which events are pruned, null for no age limit
+   * @param retainCount how many of the newest events are kept, 0 for no count limit
+   */
+  public record StreamOptions(java.time.Duration retain, long retainCount) {
+
+    public StreamOptions {
+      if (retain != null && (retain.isNegative() || retain.isZero())) {
+        throw new IllegalArgumentException("retain must be positive, was " + retain);
+      }
+      if (retainCount < 0) {
+        throw new IllegalArgumentException("retainCount must not be negative, was " + retainCount);
+      }
+    }
+
+    /** Whether any retention is set (else the stream keeps everything). */
+    public boolean retains() {
+      return retain != null || retainCount > 0;
     }
   }
 

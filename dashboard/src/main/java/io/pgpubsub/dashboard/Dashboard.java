@@ -624,6 +624,7 @@ public final class Dashboard {
             + (s.dead() == 1 ? "" : "s")));
       }
     }
+    streams(out.putArray("streams"), problems);
     ObjectNode sampled = sampler == null ? json.createObjectNode() : sampler.read(json, range);
     out.put("range", range.label);
     if (sampled.isEmpty() && range == HistorySampler.Range.HOUR) {
@@ -707,6 +708,86 @@ public final class Dashboard {
       o.putNull(name);
     } else {
       o.put(name, value);
+    }
+  }
+
+  /**
+   * Each stream (docs/streams.md): events stored, the age of the oldest, the tail, retention's watermark and
+   * the retention a stream channel declares; each named consumer's position, lag and whether retention passed
+   * it (a problem: its next batch gets the reset signal). Read over JDBC ({@code Streams.status}); nothing when
+   * the stream tables are not installed.
+   */
+  private void streams(ArrayNode out, ArrayNode problems) throws SQLException {
+    List<io.pgpubsub.StreamStatus> statuses;
+    try (java.sql.Connection c = dataSource.getConnection()) {
+      statuses = io.pgpubsub.Streams.create(schema).status(c);
+    } catch (SQLException e) {
+      if ("42P01".equals(e.getSQLState())) {
+        return; // streams not installed
+      }
+      throw e;
+    }
+    Map<String, ChannelDefinition.StreamOptions> declared = new TreeMap<>();
+    try {
+      for (ChannelDefinition c : Registries.channels()) {
+        if (c.isStream()) {
+          declared.put(c.name(), c.stream());
+        }
+      }
+    } catch (RuntimeException | LinkageError e) {
+      log.debug("pgpubsub dashboard: no channel registry on the class path: {}", e.toString());
+    }
+    java.time.Instant now = java.time.Instant.now();
+    for (io.pgpubsub.StreamStatus st : statuses) {
+      ObjectNode o = out.addObject();
+      o.put("stream", st.stream());
+      o.put("events", st.events());
+      if (st.oldestAt() == null) {
+        o.putNull("oldestAgeSeconds");
+      } else {
+        o.put("oldestAgeSeconds", java.time.Duration.between(st.oldestAt(), now).toMillis() / 1000.0);
+      }
+      o.put("tail", st.tail().toString());
+      if (st.prunedUpTo() == null) {
+        o.putNull("prunedUpTo");
+      } else {
+        o.put("prunedUpTo", st.prunedUpTo().toString());
+      }
+      if (st.prunedAt() == null) {
+        o.putNull("prunedAgeSeconds");
+      } else {
+        o.put("prunedAgeSeconds", java.time.Duration.between(st.prunedAt(), now).toMillis() / 1000.0);
+      }
+      ChannelDefinition.StreamOptions retention = declared.get(st.stream());
+      if (retention == null || !retention.retains()) {
+        o.putNull("retain");
+        o.putNull("retainCount");
+      } else {
+        if (retention.retain() == null) {
+          o.putNull("retain");
+        } else {
+          o.put("retain", retention.retain().toString());
+        }
+        if (retention.retainCount() > 0) {
+          o.put("retainCount", retention.retainCount());
+        } else {
+          o.putNull("retainCount");
+        }
+      }
+      ArrayNode consumers = o.putArray("consumers");
+      for (io.pgpubsub.StreamStatus.Consumer c : st.consumers()) {
+        ObjectNode co = consumers.addObject();
+        co.put("consumer", c.consumer());
+        co.put("position", c.position().toString());
+        co.put("lag", c.lag());
+        co.put("updatedAgeSeconds", java.time.Duration.between(c.updatedAt(), now).toMillis() / 1000.0);
+        co.put("pruned", c.pruned());
+        if (c.pruned()) {
+          problems.add(problem("pruned", "consumer " + c.consumer() + " of stream " + st.stream() + " is at "
+              + c.position() + ", which retention has pruned (up to " + st.prunedUpTo() + "): its next batch gets"
+              + " the reset signal; seek it (StreamConsumer.seek) after rebuilding what it built"));
+        }
+      }
     }
   }
 

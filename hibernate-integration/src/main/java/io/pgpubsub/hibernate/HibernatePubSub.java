@@ -4,6 +4,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgpubsub.Listener;
 import io.pgpubsub.NotificationContext;
+import io.pgpubsub.StreamChange;
+import io.pgpubsub.StreamChanges;
+import io.pgpubsub.StreamConsumer;
+import io.pgpubsub.StreamReader;
+import io.pgpubsub.spi.ChannelDefinition;
 import io.pgpubsub.hibernate.internal.ConnectionSettings;
 import io.pgpubsub.hibernate.internal.PubSubService;
 import io.pgpubsub.spi.RowDecoder;
@@ -74,6 +79,84 @@ public final class HibernatePubSub {
         .transactionResources(service.resources())
         .schema(service.schema())
         .channelDefinitions(ConnectionSettings.channelsOf(service));
+  }
+
+  /**
+   * Decodes the events of {@code entityClass}'s stream channel ({@code @TriggerChannel(stream = true)}) into
+   * {@link StreamChange}s whose old and new entities are decoded through {@code sessionFactory}'s mapping (as
+   * listeners' entities are: naming strategies, converters, embeddables), detached.
+   *
+   * @throws IllegalArgumentException when {@code entityClass} is not a stream channel's entity of this factory
+   */
+  public static <E> StreamChanges<E> streamChanges(SessionFactory sessionFactory, Class<E> entityClass) {
+    PubSubService service = PubSubService.of(sessionFactory);
+    return StreamChanges.of(streamChannel(service, entityClass), entityClass, service.decoder());
+  }
+
+  /**
+   * A {@link StreamReader} builder for {@code entityClass}'s stream channel: its stream (the channel name), the
+   * schema of {@link PubSubSettings#SCHEMA}, the retention the annotation declares ({@code retain}, {@code
+   * retainCount}; the reader runs it every minute), and Hibernate's connections (as {@link #listener(SessionFactory)}
+   * finds them). Decode its events with {@link #streamChanges}.
+   */
+  public static StreamReader.Builder streamReader(SessionFactory sessionFactory, Class<?> entityClass) {
+    PubSubService service = PubSubService.of(sessionFactory);
+    ChannelDefinition channel = streamChannel(service, entityClass);
+    return StreamReader.builder(dataSource(sessionFactory), channel.name())
+        .schema(service.schema())
+        .retention(channel);
+  }
+
+  /**
+   * A named {@link StreamConsumer} builder for {@code entityClass}'s stream channel, on Hibernate's connections
+   * and the schema of {@link PubSubSettings#SCHEMA}: set its handler (decode each event with {@link
+   * #streamChanges}) and start it. Its position commits with the handler's database work.
+   */
+  public static StreamConsumer.Builder streamConsumer(
+      SessionFactory sessionFactory, Class<?> entityClass, String consumer) {
+    PubSubService service = PubSubService.of(sessionFactory);
+    ChannelDefinition channel = streamChannel(service, entityClass);
+    return StreamConsumer.builder(dataSource(sessionFactory), channel.name(), consumer).schema(service.schema());
+  }
+
+  private static ChannelDefinition streamChannel(PubSubService service, Class<?> entityClass) {
+    Objects.requireNonNull(entityClass, "entityClass");
+    for (ChannelDefinition c : ConnectionSettings.channelsOf(service)) {
+      if (c.trigger() && c.payloadType() == entityClass) {
+        if (!c.isStream()) {
+          throw new IllegalArgumentException(
+              "channel '" + c.name() + "' of " + entityClass.getName() + " is not a stream channel: annotate the"
+                  + " entity with @TriggerChannel(stream = true)");
+        }
+        return c;
+      }
+    }
+    throw new IllegalArgumentException(
+        entityClass.getName() + " is not a @TriggerChannel entity of this SessionFactory (no generated registry"
+            + " declares it, or the factory does not map it)");
+  }
+
+  /** Hibernate's DataSource, or one on its JDBC URL and credentials. */
+  private static DataSource dataSource(SessionFactory sessionFactory) {
+    ConnectionSettings settings = ConnectionSettings.of(sessionFactory);
+    if (settings.dataSource() != null) {
+      return settings.dataSource();
+    }
+    if (settings.url() == null) {
+      throw new IllegalStateException(
+          "pgpubsub: the SessionFactory has no DataSource and no PostgreSQL JDBC URL"
+              + " (jakarta.persistence.jdbc.url, hibernate.connection.url) that a stream reader could use; use"
+              + " StreamReader.builder(dataSource, stream) / StreamConsumer.builder(dataSource, stream, name)");
+    }
+    org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
+    ds.setUrl(settings.url());
+    if (settings.user() != null) {
+      ds.setUser(settings.user());
+    }
+    if (settings.password() != null) {
+      ds.setPassword(settings.password());
+    }
+    return ds;
   }
 
   /** Decodes stored rows into detached entities through {@code sessionFactory}'s mapping. */

@@ -20,6 +20,12 @@ import java.util.List;
  * @param orderedWhere where {@code ordered} was written (the annotation when it was not)
  * @param orderKey the attribute or column written in {@code orderKey}, or null (the id)
  * @param deadKeyPolicy the {@code DeadKeyPolicy} constant's name
+ * @param stream {@code stream = true}: the trigger appends to the stream of the channel's name
+ * @param streamWhere where {@code stream} was written (the annotation when it was not)
+ * @param retain {@code retain} as written, or null when not given
+ * @param retainWhere where {@code retain} was written
+ * @param retainCount {@code retainCount} as written (0 when not given)
+ * @param retainCountWhere where {@code retainCount} was written, or null when it was not
  */
 public record ChannelModel(
     String name,
@@ -36,7 +42,13 @@ public record ChannelModel(
     boolean ordered,
     Where orderedWhere,
     ColumnRef orderKey,
-    String deadKeyPolicy) {
+    String deadKeyPolicy,
+    boolean stream,
+    Where streamWhere,
+    String retain,
+    Where retainWhere,
+    long retainCount,
+    Where retainCountWhere) {
 
   public ChannelModel {
     operations = operations == null ? null : List.copyOf(operations);

@@ -140,6 +140,36 @@ public enum Message {
       Kind.ERROR,
       "channel '%s' of %s is ordered by its id, but the id columns %s are not among the columns of table %s:"
           + " name the key with orderKey = \"...\""),
+  STREAM_RETAIN_INVALID(
+      31,
+      Kind.ERROR,
+      "@TriggerChannel(retain = \"%s\") of %s is not a positive ISO-8601 duration: write it as"
+          + " java.time.Duration.parse reads it, for example \"P7D\" (7 days), \"PT12H\" or \"P1DT6H\" (months"
+          + " and years are not durations)"),
+  STREAM_RETAIN_COUNT_NEGATIVE(
+      32,
+      Kind.ERROR,
+      "@TriggerChannel(retainCount = %d) of %s is negative: give the number of newest events to keep, or 0 for"
+          + " no count limit"),
+  RETAIN_WITHOUT_STREAM(
+      33,
+      Kind.ERROR,
+      "@TriggerChannel(%s) of %s has no effect without stream = true: retention is for stream channels (events"
+          + " kept after they are read); add stream = true, or remove %s"),
+  STREAM_NOT_LOCKABLE_OR_ORDERED(
+      34,
+      Kind.ERROR,
+      "channel '%s' of %s is a stream channel (stream = true) and %s: a stream keeps its events in position order"
+          + " for every reader; remove %s"),
+  STREAM_LISTENER(
+      35,
+      Kind.ERROR,
+      "listener %s (@%s) listens to channel '%s', a stream channel (@TriggerChannel(stream = true) on %s), whose"
+          + " events are read from a position, not claimed by listeners: read them with a named"
+          + " io.pgpubsub.StreamConsumer (its position commits with your database work: exactly-once database"
+          + " effects, in position order), decoding each event with StreamChanges"
+          + " (HibernatePubSub.streamChanges(sessionFactory, %s.class)); or remove stream = true to keep a"
+          + " lockable channel"),
   INTERNAL_ERROR(
       99,
       Kind.ERROR,

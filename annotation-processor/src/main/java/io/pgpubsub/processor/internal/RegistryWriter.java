@@ -25,6 +25,8 @@ public final class RegistryWriter {
   private static final ClassName INSTALLED = CHANNEL_DEFINITION.nestedClass("Installed");
   private static final ClassName DEAD_KEY_POLICY = ClassName.get("io.pgpubsub", "DeadKeyPolicy");
   private static final ClassName COLUMN = CHANNEL_DEFINITION.nestedClass("Column");
+  private static final ClassName STREAM_OPTIONS = CHANNEL_DEFINITION.nestedClass("StreamOptions");
+  private static final ClassName DURATION = ClassName.get("java.time", "Duration");
   private static final ClassName OPERATION = ClassName.get("io.pgpubsub", "Operation");
   private static final ClassName LIST = ClassName.get("java.util", "List");
   private static final ClassName SET = ClassName.get("java.util", "Set");
@@ -139,13 +141,22 @@ public final class RegistryWriter {
     } else {
       body.add(",\nnull");
     }
-    if (c.model().ordered()) {
+    if (c.model().stream()) {
+      body.add(",\nfalse, // ordered\n$T.$L,\n", DEAD_KEY_POLICY, "MOVE_ON");
+      body.add("new $T(", STREAM_OPTIONS);
+      if (c.model().retain() == null) {
+        body.add("null");
+      } else {
+        body.add("$T.parse($S)", DURATION, c.model().retain());
+      }
+      body.add(", $LL)", c.model().retainCount());
+    } else if (c.model().ordered()) {
       body.add(",\ntrue, // ordered\n$T.$L", DEAD_KEY_POLICY, c.model().deadKeyPolicy());
     }
     body.add(");\n").unindent().unindent();
     String javadoc =
         c.model().trigger()
-            ? "Channel {@code $L}: trigger on table {@code $L}, from {@link $T}.\n"
+            ? (c.model().stream() ? "Stream channel" : "Channel") + " {@code $L}: trigger on table {@code $L}, from {@link $T}.\n"
             : "Channel {@code $L}: plain channel$L of {@link $T}.\n";
     return MethodSpec.methodBuilder(methodName)
         .addModifiers(Modifier.PRIVATE, Modifier.STATIC)

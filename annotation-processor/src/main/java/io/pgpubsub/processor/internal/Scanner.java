@@ -77,7 +77,13 @@ public final class Scanner {
                 .filter(v -> !((String) v.getValue()).isEmpty())
                 .map(v -> new ColumnRef((String) v.getValue(), where.at(v)))
                 .orElse(null),
-            Annotations.enumConstant(annotation, "deadKeyPolicy", "MOVE_ON")));
+            Annotations.enumConstant(annotation, "deadKeyPolicy", "MOVE_ON"),
+            Annotations.bool(annotation, "stream", false),
+            Annotations.value(annotation, "stream").map(where::at).orElse(where),
+            Annotations.value(annotation, "retain").map(v -> (String) v.getValue()).orElse(null),
+            Annotations.value(annotation, "retain").map(where::at).orElse(where),
+            Annotations.value(annotation, "retainCount").map(v -> ((Number) v.getValue()).longValue()).orElse(0L),
+            Annotations.value(annotation, "retainCount").map(where::at).orElse(null)));
   }
 
   /** A {@code @Channel} record, or empty (after an error) when it is not a record. */
@@ -110,7 +116,13 @@ public final class Scanner {
             Annotations.bool(annotation, "ordered", false),
             Annotations.value(annotation, "ordered").map(where::at).orElse(where),
             null,
-            Annotations.enumConstant(annotation, "deadKeyPolicy", "MOVE_ON")));
+            Annotations.enumConstant(annotation, "deadKeyPolicy", "MOVE_ON"),
+            false,
+            where,
+            null,
+            where,
+            0,
+            null));
   }
 
   /**

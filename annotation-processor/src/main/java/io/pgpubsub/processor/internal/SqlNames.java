@@ -183,6 +183,18 @@ public final class SqlNames {
   }
 
   /**
+   * The NOTIFY name that wakes the readers of stream {@code stream}: {@code pgpubsub_stream:<schema>:<stream>},
+   * shortened as {@link #notifyName}. The same rule as core's {@code Streams.notifyName}.
+   */
+  public static String streamNotifyName(String schema, String stream) {
+    String whole = "pgpubsub_stream:" + schema + ':' + stream;
+    if (byteLength(whole) <= MAX_IDENTIFIER_BYTES) {
+      return whole;
+    }
+    return cutAndEnd(whole, "#" + hash(whole));
+  }
+
+  /**
    * The second key of the channel's wake-up advisory locks: the first 4 bytes of the SHA-256 of {@code
    * schema:channel}, big-endian. The same rule as core's {@code ChannelNames.lockKey}.
    */

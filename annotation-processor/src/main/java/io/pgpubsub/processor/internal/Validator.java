@@ -77,8 +77,16 @@ public final class Validator {
         checkAccess(c.type(), c.type().canonicalName(), registry, c.where());
       }
       List<ListenerPlan> own = listenersByChannel.getOrDefault(c.name(), List.of());
-      if (c.ordered() && !c.lockable()) {
+      if (c.stream()) {
+        stream(c, own);
+      } else if (c.ordered() && !c.lockable()) {
         error(c.orderedWhere(), Message.ORDERED_BROADCAST, c.name(), c.type());
+      }
+      if (!c.stream() && c.retain() != null) {
+        error(c.retainWhere(), Message.RETAIN_WITHOUT_STREAM, "retain = \"" + c.retain() + "\"", c.type(), "retain");
+      }
+      if (!c.stream() && c.retainCountWhere() != null) {
+        error(c.retainCountWhere(), Message.RETAIN_WITHOUT_STREAM, "retainCount = " + c.retainCount(), c.type(), "retainCount");
       }
       if (!c.trigger()) {
         plans.add(
@@ -87,7 +95,7 @@ public final class Validator {
                 List.of()));
         continue;
       }
-      if (!c.lockable() && !c.pgNotify()) {
+      if (!c.stream() && !c.lockable() && !c.pgNotify()) {
         error(c.where(), Message.BROADCAST_WITHOUT_NOTIFY, c.name(), c.type());
       }
       List<String> orderKey = orderKey(c);
@@ -129,6 +137,45 @@ public final class Validator {
       return Optional.empty();
     }
     return Optional.of(new Plan(registry, options, plans));
+  }
+
+  /**
+   * A stream channel: a valid retention, neither a broadcast nor ordered, and no listener method (its events
+   * are read from a position by a StreamConsumer or StreamReader, not claimed).
+   */
+  private void stream(ChannelModel c, List<ListenerPlan> own) {
+    if (c.retain() != null) {
+      boolean ok;
+      try {
+        java.time.Duration d = java.time.Duration.parse(c.retain());
+        ok = !d.isNegative() && !d.isZero();
+      } catch (java.time.format.DateTimeParseException e) {
+        ok = false;
+      }
+      if (!ok) {
+        error(c.retainWhere(), Message.STREAM_RETAIN_INVALID, c.retain(), c.type());
+      }
+    }
+    if (c.retainCount() < 0) {
+      error(c.retainCountWhere(), Message.STREAM_RETAIN_COUNT_NEGATIVE, c.retainCount(), c.type());
+    }
+    if (!c.lockable()) {
+      error(c.streamWhere(), Message.STREAM_NOT_LOCKABLE_OR_ORDERED, c.name(), c.type(), "lockable = false", "lockable = false");
+    }
+    if (c.ordered()) {
+      error(c.orderedWhere(), Message.STREAM_NOT_LOCKABLE_OR_ORDERED, c.name(), c.type(), "ordered = true", "ordered = true");
+    }
+    for (ListenerPlan l : own) {
+      List<String> simple = c.type().simpleNames();
+      error(
+          l.model().where(),
+          Message.STREAM_LISTENER,
+          l.model().id(),
+          l.model().kind().annotationSimpleName(),
+          c.name(),
+          c.type(),
+          simple.get(simple.size() - 1));
+    }
   }
 
   /** The operations a trigger captures: as written, else what the listeners need, else all. */

@@ -122,7 +122,7 @@
   }
 
   // ---- deep links: #overview, #listeners, #groups, #dead?filters, #dead/ID, #notification/ID, #pending?..
-  const sections = { audit: 'audit-view', overview: 'overview-view', history: 'history-view', listeners: 'listeners-view', groups: 'groups-view', dead: 'dead-view', pending: 'pending-view' };
+  const sections = { audit: 'audit-view', overview: 'overview-view', streams: 'streams-view', history: 'history-view', listeners: 'listeners-view', groups: 'groups-view', dead: 'dead-view', pending: 'pending-view' };
 
   function deadParams(withPage) {
     const p = new URLSearchParams();
@@ -282,8 +282,43 @@
       listenerRows.push(tr);
     }
     $('listeners').tBodies[0].replaceChildren(...listenerRows);
+    renderStreams(o.streams || []);
     renderCharts(o);
     $('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
+  }
+
+  // streams (docs/streams.md): position and retention of each stream, lag of each named consumer
+  function renderStreams(streams) {
+    $('streams-view').hidden = streams.length === 0;
+    const rows = [];
+    const consumerRows = [];
+    for (const s of streams) {
+      const tr = el('tr');
+      tr.dataset.stream = s.stream;
+      cell(tr, s.stream, 'name');
+      cell(tr, String(s.events), 'num events');
+      cell(tr, s.oldestAgeSeconds === null ? '-' : age(s.oldestAgeSeconds), 'num oldest');
+      cell(tr, s.tail, 'num tail');
+      cell(tr, s.prunedUpTo === null ? '-' : s.prunedUpTo + ' (' + age(s.prunedAgeSeconds) + ' ago)', 'num pruned');
+      const parts = [];
+      if (s.retain !== null) parts.push(s.retain);
+      if (s.retainCount !== null) parts.push('newest ' + s.retainCount);
+      cell(tr, parts.length ? parts.join(', ') : 'keep all', 'retention');
+      rows.push(tr);
+      for (const c of s.consumers) {
+        const cr = el('tr', null, c.pruned ? 'behind' : '');
+        cr.dataset.stream = s.stream;
+        cr.dataset.consumer = c.consumer;
+        cell(cr, s.stream);
+        cell(cr, c.consumer, 'name');
+        cell(cr, c.position + (c.pruned ? ' (pruned)' : ''), 'num position');
+        cell(cr, String(c.lag), 'num lag');
+        cell(cr, age(c.updatedAgeSeconds) + ' ago', 'num updated');
+        consumerRows.push(cr);
+      }
+    }
+    $('streams').tBodies[0].replaceChildren(...rows);
+    $('stream-consumers').tBodies[0].replaceChildren(...consumerRows);
   }
 
   function link(text, href) {

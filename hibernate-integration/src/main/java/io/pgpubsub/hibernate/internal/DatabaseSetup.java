@@ -257,6 +257,11 @@ final class DatabaseSetup {
       throws SQLException {
     lockTimeout(c);
     NotificationTable.install(c, config.schema());
+    if (tables.keySet().stream().anyMatch(ChannelDefinition::isStream)) {
+      try (Statement s = c.createStatement()) {
+        s.execute(io.pgpubsub.Streams.ddl(config.schema())); // stream channels' triggers append to its table
+      }
+    }
     // compare first, without any lock: an unchanged trigger is left alone, so a boot never waits for a
     // transaction that holds a lock on an application table
     Map<ChannelDefinition, TableName> stale = new LinkedHashMap<>();
@@ -345,6 +350,20 @@ final class DatabaseSetup {
                 + "=validate); create it with "
                 + PubSubSettings.SCHEMA_MANAGEMENT
                 + "=create or apply io.pgpubsub.Schema.script(...) in your migrations");
+      }
+    }
+    List<String> streams = tables.keySet().stream().filter(ChannelDefinition::isStream).map(ChannelDefinition::name).toList();
+    if (!streams.isEmpty()) {
+      for (String t : new String[] {"pgpubsub_stream_event", "pgpubsub_stream", "pgpubsub_stream_consumer"}) {
+        TableName table = new TableName(config.schema(), t);
+        if (!exists(c, table)) {
+          problems.add(
+              "table " + table + " does not exist, and the triggers of the stream channels " + streams
+                  + " append to the stream tables (every write of their tables would fail) ("
+                  + PubSubSettings.SCHEMA_MANAGEMENT + "=validate); apply META-INF/pgpubsub.sql or"
+                  + " io.pgpubsub.Schema.script(...) in your migrations, or use " + PubSubSettings.SCHEMA_MANAGEMENT
+                  + "=create");
+        }
       }
     }
     List<String> ordered = tables.keySet().stream().filter(ChannelDefinition::ordered).map(ChannelDefinition::name).toList();
