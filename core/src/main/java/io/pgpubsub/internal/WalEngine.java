@@ -142,6 +142,7 @@ public final class WalEngine {
         c.setAutoCommit(false);
         WalServer.check(c);
         WalServer.install(c, config.schema());
+        WalServer.checkNotLost(c, config.schema(), slot);
         if (config.installSchema()) {
           try (Statement s = c.createStatement()) {
             for (ChannelDefinition ch : config.channels()) {

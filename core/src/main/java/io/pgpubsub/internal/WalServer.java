@@ -131,6 +131,28 @@ public final class WalServer {
     register(c, schema, slot);
   }
 
+  /** At start: fails when this listener's slot was created before and is now dropped or invalidated. */
+  static void checkNotLost(Connection c, String schema, String slot) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT s.wal_status FROM " + SchemaNames.table(schema, "pgpubsub_wal_slot") + " w"
+                + " LEFT JOIN pg_catalog.pg_replication_slots s ON s.slot_name = w.slot WHERE w.slot = ?")) {
+      ps.setString(1, slot);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (rs.next()) {
+          String status = rs.getString(1);
+          if (status == null) {
+            throw new WalSlotLostException(slot, "was dropped");
+          }
+          if ("lost".equals(status)) {
+            throw new WalSlotLostException(slot, "was invalidated by PostgreSQL (wal_status = lost: it retained"
+                + " more than max_slot_wal_keep_size, or the server removed the WAL it needed)");
+          }
+        }
+      }
+    }
+  }
+
   private static void register(Connection c, String schema, String slot) throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
