@@ -784,7 +784,8 @@ public final class WalEngine {
     if (config.password() != null) {
       PGProperty.PASSWORD.set(p, config.password());
     }
-    PGProperty.APPLICATION_NAME.set(p, replication ? "pgpubsub-wal-reader" : "pgpubsub-wal-leader");
+    // the listener's name tells operators (and pg_stat_activity) which process leads the slot
+    PGProperty.APPLICATION_NAME.set(p, (replication ? "pgpubsub-wal-reader " : "pgpubsub-wal-leader ") + name);
     if (replication) {
       PGProperty.REPLICATION.set(p, "database");
       PGProperty.ASSUME_MIN_SERVER_VERSION.set(p, "9.4");
