@@ -106,6 +106,11 @@ public final class WalProbe {
     variants.put("no trigger", null);
     variants.put("table transport (generated trigger)", tableDdl);
     variants.put("(a) WAL: trigger + pg_logical_emit_message", walDdl);
+    // the floors: the same statement-level trigger shape with a constant payload, so that what the JSON costs shows
+    variants.put("floor of the table: trigger inserting a constant row", floor(
+        "INSERT INTO public.pgpubsub_notification (channel, payload) SELECT 'bench_floor', '{}' FROM new_rows"));
+    variants.put("floor of (a): trigger emitting a constant message", floor(
+        "PERFORM pg_logical_emit_message(true, 'pgpubsub:bench_floor', '{}') FROM new_rows"));
     variants.put("(b) pgoutput: no trigger, publication, REPLICA IDENTITY FULL", "pgoutput");
     System.out.println("\n== write overhead, best of " + rounds + " rounds of " + seconds + " s, ratio to no trigger ==");
     for (String what : new String[] {"1 row/tx", bulk + " rows/tx (batches of 50, reWriteBatchedInserts)"}) {
@@ -171,6 +176,13 @@ public final class WalProbe {
       }
     }
     setUp(url, null);
+  }
+
+  private static String floor(String statement) {
+    return "CREATE OR REPLACE FUNCTION public.wal_probe_floor() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        + statement + "; RETURN NULL; END $$;"
+        + " CREATE TRIGGER wal_probe_floor AFTER INSERT ON public.bench_event REFERENCING NEW TABLE AS new_rows"
+        + " FOR EACH STATEMENT EXECUTE FUNCTION public.wal_probe_floor()";
   }
 
   private static void report(String what, Map<String, Double> best) {
