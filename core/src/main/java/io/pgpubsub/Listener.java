@@ -64,10 +64,17 @@ public final class Listener implements AutoCloseable {
 
   private final ListenerConfig config;
   private final Engine engine;
+  /** The WAL transport's runtime when {@link Builder#transport(Transport)} is {@link Transport#WAL}, else null. */
+  private final io.pgpubsub.internal.WalEngine wal;
 
   private Listener(ListenerConfig config) {
+    this(config, null);
+  }
+
+  private Listener(ListenerConfig config, String walSlot) {
     this.config = config;
-    this.engine = new Engine(config);
+    this.wal = walSlot != null ? new io.pgpubsub.internal.WalEngine(config, walSlot) : null;
+    this.engine = wal == null ? new Engine(config) : null;
   }
 
   public static Builder builder() {
@@ -83,6 +90,10 @@ public final class Listener implements AutoCloseable {
    *     or when called twice; nothing is left running then
    */
   public Listener start() {
+    if (wal != null) {
+      wal.start();
+      return this;
+    }
     engine.start();
     return this;
   }
@@ -95,12 +106,16 @@ public final class Listener implements AutoCloseable {
    */
   @Override
   public void close() {
+    if (wal != null) {
+      wal.close();
+      return;
+    }
     engine.close();
   }
 
   /** True between a successful {@link #start()} and {@link #close()}. */
   public boolean isRunning() {
-    return engine.running();
+    return wal != null ? wal.running() : engine.running();
   }
 
   /**
@@ -108,7 +123,7 @@ public final class Listener implements AutoCloseable {
    * connection (notifications committed meanwhile are found by the re-scan that follows every reconnect).
    */
   public boolean isListening() {
-    return engine.listening();
+    return wal != null ? wal.leader() : engine.listening();
   }
 
   /**
@@ -164,6 +179,9 @@ public final class Listener implements AutoCloseable {
    *     {@code timeout} (the message says how many notifications are left)
    */
   public DrainResult drain(Duration timeout) {
+    if (wal != null) {
+      return wal.drain(Objects.requireNonNull(timeout, "timeout"));
+    }
     return engine.drain(Objects.requireNonNull(timeout, "timeout"), false);
   }
 
@@ -177,15 +195,37 @@ public final class Listener implements AutoCloseable {
    * of this listener's channels has a notification left that is not dead.
    */
   public DrainResult awaitIdle(Duration timeout) {
+    if (wal != null) {
+      return wal.drain(Objects.requireNonNull(timeout, "timeout"));
+    }
     return engine.drain(Objects.requireNonNull(timeout, "timeout"), true);
   }
 
   /** Dead notifications of this listener's database and schema (uses the listener's pool; start first). */
   public DeadLetters deadLetters() {
-    if (engine.pool() == null) {
+    javax.sql.DataSource pool = wal != null ? wal.pool() : engine.pool();
+    if (pool == null) {
       throw new IllegalStateException("listener '" + name() + "' is not started");
     }
-    return DeadLetters.of(engine.pool(), config.schema());
+    return DeadLetters.of(pool, config.schema());
+  }
+
+  /** The transport, as configured. */
+  public Transport transport() {
+    return wal != null ? Transport.WAL : Transport.TABLE;
+  }
+
+  /**
+   * The replication slot of a {@link Transport#WAL} listener as PostgreSQL reports it now: retained WAL, lag,
+   * whether this process reads it, and why it stopped reading (a dropped or invalidated slot).
+   *
+   * @throws IllegalStateException for a listener of the table transport, or one not started
+   */
+  public WalStatus walStatus() {
+    if (wal == null) {
+      throw new IllegalStateException("listener '" + name() + "' uses the table transport: it has no slot");
+    }
+    return wal.status();
   }
 
   @Override
@@ -228,8 +268,30 @@ public final class Listener implements AutoCloseable {
     private Duration reconnectMaxDelay = DEFAULT_RECONNECT_MAX_DELAY;
     private ObjectMapper objectMapper;
     private Object meterRegistry;
+    private Transport transport = Transport.TABLE;
+    private String walSlot;
 
     private Builder() {}
+
+    /**
+     * How notifications travel: {@link Transport#TABLE} (the default, any PostgreSQL) or {@link Transport#WAL}
+     * (opt-in: {@code wal_level = logical}, the REPLICATION right, a JDBC URL for the replication connection).
+     * See docs/wal-transport.md.
+     */
+    public Builder transport(Transport transport) {
+      this.transport = Objects.requireNonNull(transport, "transport");
+      return this;
+    }
+
+    /**
+     * The logical replication slot of a {@link Transport#WAL} listener, created by the listener when it does not
+     * exist. Every process of one application gives the same name (they elect one reader); applications that
+     * share a database give different names. Default {@code pgpubsub_<schema>}.
+     */
+    public Builder walSlot(String walSlot) {
+      this.walSlot = walSlot;
+      return this;
+    }
 
     /** Name used in log lines, the pool name and metric tags. Default: {@code listener-N}. */
     public Builder name(String name) {
@@ -505,6 +567,22 @@ public final class Listener implements AutoCloseable {
         }
       }
       String n = name != null ? name : "listener-" + INSTANCES.incrementAndGet();
+      String slot = null;
+      if (transport == Transport.WAL) {
+        slot = walSlot != null ? walSlot : "pgpubsub_" + schema.toLowerCase(java.util.Locale.ROOT);
+        if (!slot.matches("[a-z0-9_]{1,63}")) {
+          throw new IllegalArgumentException(
+              "walSlot must be 1 to 63 lower-case letters, digits or underscores (PostgreSQL's rule for slot"
+                  + " names), got: " + slot);
+        }
+        if (jdbcUrl == null && listenUrl == null) {
+          throw new IllegalArgumentException(
+              "the WAL transport opens a replication connection, which a DataSource cannot give: set"
+                  + " listenUrl(...) (or jdbcUrl(...)) to a direct URL of the server");
+        }
+      } else if (walSlot != null) {
+        throw new IllegalArgumentException("walSlot(...) is for transport(Transport.WAL) only");
+      }
       return new Listener(
           new ListenerConfig(
               n,
@@ -530,7 +608,8 @@ public final class Listener implements AutoCloseable {
               capped(reconnectInitialDelay),
               capped(reconnectMaxDelay),
               mapper,
-              meterRegistry));
+              meterRegistry),
+          slot);
     }
 
     private static void positive(String what, int value) {

@@ -86,6 +86,7 @@ final class StatusCommand implements Callable<Integer> {
     }
     printStreams(out);
     printProcesses(out);
+    printWalSlots(out);
     out.flush();
     return ExitCode.OK;
   }
@@ -213,6 +214,42 @@ final class StatusCommand implements Callable<Integer> {
           c.name(),
           c.stream().retain() == null ? "-" : c.stream().retain().toString(),
           c.stream().retainCount() == 0 ? "-" : Long.toString(c.stream().retainCount()));
+    }
+  }
+
+  /** Slots of the WAL transport (docs/wal-transport.md): activity, retained WAL, lag, wal_status. */
+  private void printWalSlots(PrintWriter out) throws SQLException {
+    List<io.pgpubsub.WalStatus> slots = new java.util.ArrayList<>();
+    try (Connection c = db.installedDataSource().getConnection();
+        java.sql.Statement s = c.createStatement();
+        java.sql.ResultSet rs =
+            s.executeQuery("SELECT slot FROM " + io.pgpubsub.internal.SchemaNames.table(db.schema, "pgpubsub_wal_slot") + " ORDER BY slot")) {
+      List<String> names = new java.util.ArrayList<>();
+      while (rs.next()) {
+        names.add(rs.getString(1));
+      }
+      for (String name : names) {
+        slots.add(io.pgpubsub.WalTransport.status(c, name));
+      }
+    } catch (SQLException e) {
+      if ("42P01".equals(e.getSQLState())) {
+        return; // the WAL transport was never used here
+      }
+      throw e;
+    }
+    if (slots.isEmpty()) {
+      return;
+    }
+    String format = "%-32s %-8s %16s %16s %-12s%n";
+    out.printf("%n" + format, "WAL SLOT", "ACTIVE", "RETAINED BYTES", "LAG BYTES", "WAL STATUS");
+    for (io.pgpubsub.WalStatus w : slots) {
+      out.printf(
+          format,
+          w.slot(),
+          w.exists() ? String.valueOf(w.active()) : "-",
+          w.exists() ? String.valueOf(w.retainedBytes()) : "-",
+          w.exists() ? String.valueOf(w.lagBytes()) : "-",
+          w.exists() ? w.walStatus() : "DROPPED (see docs/wal-transport.md: resynchronise)");
     }
   }
 

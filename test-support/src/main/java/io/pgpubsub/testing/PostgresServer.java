@@ -98,6 +98,7 @@ public final class PostgresServer {
             Source.ENVIRONMENT, url, env.get(USER_ENV), env.get(PASSWORD_ENV));
       case TESTCONTAINERS:
         PostgreSQLContainer container = new PostgreSQLContainer(IMAGE);
+        container.withCommand("postgres", "-c", "fsync=off", "-c", "wal_level=logical");
         container.start();
         stopServer = container::stop;
         return new PostgresServer(
@@ -107,7 +108,9 @@ public final class PostgresServer {
             container.getPassword());
       default:
         try {
-          EmbeddedPostgres pg = EmbeddedPostgres.builder().start();
+          // wal_level = logical: the WAL transport's tests read logical replication slots (slots and WAL
+          // senders keep PostgreSQL 17's defaults, 10 each)
+          EmbeddedPostgres pg = EmbeddedPostgres.builder().setServerConfig("wal_level", "logical").start();
           stopServer = pg::close;
           return new PostgresServer(
               Source.EMBEDDED, pg.getJdbcUrl("postgres", "postgres"), "postgres", null);
