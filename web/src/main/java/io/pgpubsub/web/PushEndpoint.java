@@ -57,6 +57,8 @@ public final class PushEndpoint implements AutoCloseable {
   public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(15);
   /** Default {@link Builder#retryAfter}. */
   public static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(5);
+  /** Default {@link Builder#stallTimeout}. */
+  public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(30);
   /** Default {@link Builder#reconnectDelay}. */
   public static final Duration DEFAULT_RECONNECT_DELAY = Duration.ofSeconds(2);
 
@@ -69,6 +71,9 @@ public final class PushEndpoint implements AutoCloseable {
   private final int maxConnections;
   private final int bufferEvents;
   private final Duration retryAfter;
+  private final long stallNanos;
+  private final long heartbeatNanos;
+  private long lastBeat = System.nanoTime(); // the heartbeat thread's
   private final byte[] preamble;
   private final ScheduledExecutorService heartbeat;
   private final Set<SseConnection<?>> connections = ConcurrentHashMap.newKeySet();
@@ -85,6 +90,8 @@ public final class PushEndpoint implements AutoCloseable {
     this.maxConnections = b.maxConnections;
     this.bufferEvents = b.bufferEvents;
     this.retryAfter = b.retryAfter;
+    this.stallNanos = b.stallTimeout.toNanos();
+    this.heartbeatNanos = b.heartbeat.toNanos();
     this.preamble = ("retry: " + b.reconnectDelay.toMillis() + "\n: connected\n\n").getBytes(StandardCharsets.US_ASCII);
     Map<String, ChannelRuntime<?>> cs = new LinkedHashMap<>();
     for (WebChannel<?> c : b.channels) {
@@ -115,7 +122,7 @@ public final class PushEndpoint implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    long every = b.heartbeat.toMillis();
+    long every = Math.min(b.heartbeat.toMillis(), Math.max(10, b.stallTimeout.toMillis() / 4));
     heartbeat.scheduleAtFixedRate(this::beat, every, every, TimeUnit.MILLISECONDS);
   }
 
@@ -236,13 +243,18 @@ public final class PushEndpoint implements AutoCloseable {
     }
   }
 
-  void slowClientDropped() {
-    slowDropped.incrementAndGet();
-  }
-
   private void beat() {
+    long now = System.nanoTime();
+    boolean due = now - lastBeat >= heartbeatNanos - 5_000_000;
+    if (due) {
+      lastBeat = now;
+    }
     for (SseConnection<?> c : connections) {
-      c.send(HEARTBEAT);
+      if (c.checkStalled(now, stallNanos)) {
+        slowDropped.incrementAndGet();
+      } else if (due) {
+        c.send(HEARTBEAT);
+      }
     }
   }
 
@@ -271,7 +283,7 @@ public final class PushEndpoint implements AutoCloseable {
     return open.get();
   }
 
-  /** Connections closed because their client did not keep up (its buffer was full). */
+  /** Connections closed because their client read nothing of its full buffer for the stall timeout. */
   public long slowClientsDisconnected() {
     return slowDropped.get();
   }
@@ -319,6 +331,7 @@ public final class PushEndpoint implements AutoCloseable {
     private Duration heartbeat = DEFAULT_HEARTBEAT;
     private Duration retryAfter = DEFAULT_RETRY_AFTER;
     private Duration reconnectDelay = DEFAULT_RECONNECT_DELAY;
+    private Duration stallTimeout = DEFAULT_STALL_TIMEOUT;
     private int deliveryThreads = 2;
 
     private Builder(DataSource dataSource) {
@@ -384,12 +397,22 @@ public final class PushEndpoint implements AutoCloseable {
     }
 
     /**
-     * Events (and heartbeats) queued per connection while its client is not reading; one more and the connection
-     * is closed (the client resumes by its last id). Frames are shared between connections, so the memory is
+     * Events queued per connection while its client is not reading. When it is full the connection's subscription
+     * pauses until the client has read the queue, then goes on from where it paused (from the reader's memory or
+     * the database), so a long catch-up never needs more. Frames are shared between connections: the memory is
      * references. Default 256.
      */
     public Builder bufferEvents(int bufferEvents) {
       this.bufferEvents = atLeastOne(bufferEvents, "bufferEvents");
+      return this;
+    }
+
+    /**
+     * A client that reads nothing of its queued events for this long is too slow: its stream is closed (it resumes
+     * by its last id). Checked every heartbeat (or a quarter of this, when shorter). Default 30 s.
+     */
+    public Builder stallTimeout(Duration stallTimeout) {
+      this.stallTimeout = positive(stallTimeout, "stallTimeout");
       return this;
     }
 

@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One browser's event stream: a subscription of the channel's feed that filters (ids, visibility), and a bounded
- * queue of frames written with the Servlet non-blocking API. A full queue means the client does not keep up: the
- * connection is closed, and the client resumes from the last id it received (nothing is lost, memory is bounded).
+ * queue of frames written with the Servlet non-blocking API. A full queue pauses the subscription until the client
+ * has read it (catch-up of a long backlog works that way too); a client that reads nothing for the stall timeout is
+ * disconnected and resumes from the last id it received. Nothing is lost, memory is bounded.
  */
 final class SseConnection<T> implements StreamSubscriber, WriteListener, AsyncListener {
 
@@ -42,6 +43,9 @@ final class SseConnection<T> implements StreamSubscriber, WriteListener, AsyncLi
   private final ArrayDeque<byte[]> queue = new ArrayDeque<>();
   private boolean needsFlush;
   private boolean completeWhenDrained;
+  private boolean paused;
+  private StreamPosition seen; // the last event taken (queued or filtered out): where an unpause goes on
+  private long lastDrained = System.nanoTime();
 
   private volatile StreamReader.Subscription subscription;
 
@@ -59,11 +63,21 @@ final class SseConnection<T> implements StreamSubscriber, WriteListener, AsyncLi
   }
 
   void start(byte[] preamble, StreamPosition from) {
+    synchronized (this) {
+      seen = from;
+    }
     send(preamble);
+    subscribe(from);
+  }
+
+  private void subscribe(StreamPosition from) {
     StreamReader.Subscription s = feed.subscribe(from, this);
-    subscription = s;
-    if (closed.get()) {
-      s.cancel();
+    synchronized (this) {
+      if (closed.get() || paused || subscription != null) {
+        s.cancel(); // paused (or closed) before subscribe returned; an unpause subscribes anew
+      } else {
+        subscription = s;
+      }
     }
   }
 
@@ -73,16 +87,40 @@ final class SseConnection<T> implements StreamSubscriber, WriteListener, AsyncLi
       return;
     }
     ChannelRuntime.Prepared<T> p = runtime.prepare(e);
-    if (p.frame() == null) {
-      return;
+    boolean send =
+        p.frame() != null
+            && (ids.isEmpty() || (p.event().id() != null && ids.contains(p.event().id())))
+            && endpoint.visible(runtime, principal, p.event());
+    synchronized (this) {
+      if (closed.get() || paused) {
+        return; // the subscription is being cancelled
+      }
+      if (send) {
+        if (queue.size() >= maxQueued) {
+          pause();
+          return;
+        }
+        enqueue(p.frame());
+      }
+      seen = e.position();
+      if (send) {
+        pump();
+      }
     }
-    if (!ids.isEmpty() && (p.event().id() == null || !ids.contains(p.event().id()))) {
-      return;
+  }
+
+  /**
+   * The queue is full: stop the subscription at the last event taken; once the client has read the queue, a new
+   * subscription goes on from there (from the reader's memory or the database). Memory stays bounded; a client
+   * that reads nothing for {@code stallTimeout} is disconnected ({@link #checkStalled}).
+   */
+  private void pause() {
+    paused = true;
+    StreamReader.Subscription s = subscription;
+    subscription = null;
+    if (s != null) {
+      s.cancel();
     }
-    if (!endpoint.visible(runtime, principal, p.event())) {
-      return;
-    }
-    send(p.frame());
   }
 
   @Override
@@ -99,27 +137,37 @@ final class SseConnection<T> implements StreamSubscriber, WriteListener, AsyncLi
     synchronized (this) {
       queue.clear(); // nothing after a reset
       completeWhenDrained = true;
+      enqueue(frame.getBytes(StandardCharsets.UTF_8));
+      pump();
     }
-    send(frame.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** Queues a frame; false (and the connection closed) when the queue is full: the client is too slow. */
-  boolean send(byte[] frame) {
-    synchronized (this) {
-      if (closed.get()) {
-        return false;
-      }
-      if (queue.size() >= maxQueued) {
-        endpoint.slowClientDropped();
-        log.debug("web channel '{}': a client fell {} events behind, disconnecting it (it resumes by its last id)",
-            runtime.channel.name(), maxQueued);
-        close();
-        return false;
-      }
-      queue.add(frame);
-      pump();
+  /** Queues a control frame (preamble, heartbeat); skipped when the queue is full (data is pending anyway). */
+  synchronized void send(byte[] frame) {
+    if (closed.get() || queue.size() >= maxQueued) {
+      return;
+    }
+    enqueue(frame);
+    pump();
+  }
+
+  /** Called with the lock held. A stall is counted from the moment the queue stops being empty. */
+  private void enqueue(byte[] frame) {
+    if (queue.isEmpty()) {
+      lastDrained = System.nanoTime();
+    }
+    queue.add(frame);
+  }
+
+  /** Closes the connection when its client has not read what was queued for longer than {@code stallNanos}. */
+  synchronized boolean checkStalled(long now, long stallNanos) {
+    if (!closed.get() && !queue.isEmpty() && now - lastDrained > stallNanos) {
+      log.debug("web channel '{}': a client has read nothing for {} ms with {} events queued, disconnecting it"
+          + " (it resumes by its last id)", runtime.channel.name(), stallNanos / 1_000_000, queue.size());
+      close();
       return true;
     }
+    return false;
   }
 
   private synchronized void pump() {
@@ -135,8 +183,12 @@ final class SseConnection<T> implements StreamSubscriber, WriteListener, AsyncLi
             out.flush();
             continue;
           }
+          lastDrained = System.nanoTime();
           if (completeWhenDrained) {
             close();
+          } else if (paused) {
+            paused = false;
+            subscribe(seen);
           }
           return;
         }
