@@ -16,6 +16,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 
@@ -36,8 +37,10 @@ import org.springframework.context.annotation.Bean;
 @EnableConfigurationProperties(PgPubSubProperties.class)
 public class PgPubSubWebAutoConfiguration {
 
+  /** After the database initializers (Flyway, Liquibase): its stream readers need the stream tables. */
   @Bean(destroyMethod = "close")
   @ConditionalOnMissingBean
+  @DependsOnDatabaseInitialization
   PushEndpoint pgpubsubPushEndpoint(
       DataSource dataSource,
       PgPubSubProperties properties,

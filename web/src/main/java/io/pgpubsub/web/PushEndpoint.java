@@ -203,11 +203,16 @@ public final class PushEndpoint implements AutoCloseable {
       async.addListener(connection);
       out.setWriteListener(connection);
       started = true;
-      if (badLastEventId) {
-        connection.send(preamble);
-        connection.resetAndClose(StreamPosition.BEGINNING);
-      } else {
-        connection.start(preamble, from);
+      try {
+        if (badLastEventId) {
+          connection.send(preamble);
+          connection.resetAndClose(StreamPosition.BEGINNING);
+        } else {
+          connection.start(preamble, from);
+        }
+      } catch (RuntimeException e) { // the reader closed under us (shutdown)
+        log.debug("web channel '{}': could not subscribe: {}", name, e.toString());
+        connection.close();
       }
       if (closed) {
         connection.close();

@@ -1,11 +1,7 @@
 package io.pgpubsub.samples.boot;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.pgpubsub.Streams;
 import io.pgpubsub.web.WebChannel;
-import java.sql.Connection;
-import java.sql.SQLException;
-import javax.sql.DataSource;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -19,13 +15,9 @@ public class LiveBoard {
 
   public static final String STREAM = "shop-orders";
 
+  /** The channel browsers may subscribe to; the stream and its capture trigger come from db/migration/V2__live_board. */
   @Bean
-  WebChannel<ObjectNode> boardChannel(DataSource dataSource) throws SQLException {
-    try (Connection c = dataSource.getConnection()) {
-      Streams streams = Streams.create("public");
-      streams.install(c); // idempotent: the stream tables, then the capture trigger on shop_order
-      streams.capture(c, "shop_order", STREAM);
-    }
+  WebChannel<ObjectNode> boardChannel() {
     return WebChannel.rows("board")
         .stream(STREAM)
         .project(WebChannel.columns("id", "customer", "amount", "status"));
