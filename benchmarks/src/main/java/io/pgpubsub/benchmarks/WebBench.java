@@ -188,52 +188,72 @@ public final class WebBench {
         .findFirst().orElse(fallback);
   }
 
-  /** The baseline's feed: events made in memory, handed to subscribers on two delivery threads, as the reader does. */
+  /**
+   * The baseline's feed: events made in memory and kept (as the reader's buffer keeps them), handed to subscribers on
+   * two delivery threads, each subscription from its own position (a paused connection resumes there, as with the
+   * reader); no database anywhere.
+   */
   static final class MemoryFeed implements EventFeed {
     private final Set<Sub> subs = ConcurrentHashMap.newKeySet();
-    private final ExecutorService delivery = Executors.newFixedThreadPool(2);
+    private final List<StreamEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final ExecutorService[] delivery = {Executors.newSingleThreadExecutor(), Executors.newSingleThreadExecutor()};
+    private final AtomicLong slots = new AtomicLong();
     private volatile StreamPosition head = new StreamPosition(1, 0);
 
-    record Sub(StreamSubscriber subscriber, int slot) implements StreamReader.Subscription {
+    final class Sub implements StreamReader.Subscription {
+      final StreamSubscriber subscriber;
+      final int slot;
+      volatile long cursor;
+      volatile boolean active = true;
+
+      Sub(StreamSubscriber subscriber, long cursor) {
+        this.subscriber = subscriber;
+        this.cursor = cursor;
+        this.slot = (int) (slots.incrementAndGet() % 2);
+      }
+
+      void deliver() {
+        for (int i = (int) cursor; i < events.size() && active; i++) { // event k has id k+1
+          StreamEvent e = events.get(i);
+          try {
+            subscriber.onEvent(e);
+          } catch (Exception ex) {
+            cancel();
+            return;
+          }
+          cursor = e.position().id();
+        }
+      }
+
       @Override
       public StreamPosition position() {
-        return null;
+        return new StreamPosition(1, cursor);
       }
 
       @Override
       public boolean isActive() {
-        return true;
+        return active;
       }
 
       @Override
       public void cancel() {
-        MEMORY_SUBS.remove(this);
+        active = false;
+        subs.remove(this);
       }
-    }
-
-    static Set<Sub> MEMORY_SUBS;
-
-    MemoryFeed() {
-      MEMORY_SUBS = subs;
     }
 
     void publish(long id) {
       StreamPosition p = new StreamPosition(1, id);
-      head = p;
-      StreamEvent e = new StreamEvent(STREAM, p,
+      events.add(new StreamEvent(STREAM, p,
           "{\"op\":\"INSERT\",\"table\":\"webbench_row\",\"old\":null,\"new\":{\"id\":" + id + ",\"secret\":\"x\"},\"context\":{}}",
-          Instant.now());
-      List<Sub> all = new ArrayList<>(subs);
+          Instant.now()));
+      head = p;
       for (int t = 0; t < 2; t++) {
         int part = t;
-        delivery.execute(() -> {
-          for (Sub s : all) {
-            if (s.slot() % 2 == part) {
-              try {
-                s.subscriber().onEvent(e);
-              } catch (Exception ex) {
-                s.cancel();
-              }
+        delivery[t].execute(() -> {
+          for (Sub s : subs) {
+            if (s.slot == part) {
+              s.deliver();
             }
           }
         });
@@ -247,14 +267,17 @@ public final class WebBench {
 
     @Override
     public StreamReader.Subscription subscribe(StreamPosition after, StreamSubscriber subscriber) {
-      Sub s = new Sub(subscriber, subs.size());
+      Sub s = new Sub(subscriber, after.id());
       subs.add(s);
+      delivery[s.slot].execute(s::deliver);
       return s;
     }
 
     @Override
     public void close() {
-      delivery.shutdownNow();
+      for (ExecutorService e : delivery) {
+        e.shutdownNow();
+      }
     }
   }
 
