@@ -44,6 +44,8 @@ public class PgPubSubProperties implements Validator {
 
   private final Dashboard dashboard = new Dashboard();
 
+  private final Web web = new Web();
+
   public String getSchema() {
     return schema;
   }
@@ -74,6 +76,10 @@ public class PgPubSubProperties implements Validator {
 
   public Dashboard getDashboard() {
     return dashboard;
+  }
+
+  public Web getWeb() {
+    return web;
   }
 
   @Override
@@ -109,6 +115,18 @@ public class PgPubSubProperties implements Validator {
     if (path == null || !path.startsWith("/") || path.replaceAll("/+$", "").length() < 2 || path.contains("*")) {
       errors.rejectValue("dashboard.path", "pgpubsub.path", "must be a path such as /pgpubsub");
     }
+    Web w = p.getWeb();
+    String webPath = w.getPath();
+    if (webPath == null || !webPath.startsWith("/") || webPath.replaceAll("/+$", "").length() < 2 || webPath.contains("*")) {
+      errors.rejectValue("web.path", "pgpubsub.path", "must be a path such as /pgpubsub/events");
+    }
+    atLeast(errors, "web.max-connections", w.getMaxConnections(), 1);
+    atLeast(errors, "web.buffer-events", w.getBufferEvents(), 1);
+    atLeast(errors, "web.delivery-threads", w.getDeliveryThreads(), 1);
+    positive(errors, "web.heartbeat", w.getHeartbeat());
+    positive(errors, "web.stall-timeout", w.getStallTimeout());
+    positive(errors, "web.retry-after", w.getRetryAfter());
+    positive(errors, "web.reconnect-delay", w.getReconnectDelay());
   }
 
   private static void atLeast(Errors errors, String field, int value, int min) {
@@ -525,6 +543,123 @@ public class PgPubSubProperties implements Validator {
 
     public void setReadOnly(boolean readOnly) {
       this.readOnly = readOnly;
+    }
+  }
+
+  /**
+   * Live in the browser: the Server-Sent Events endpoint of pgpubsub-web (needs that dependency, a servlet web
+   * application and at least one {@code WebChannel} bean: nothing is exposed without a declared projection).
+   */
+  public static class Web {
+
+    /** Mount the event stream endpoint when the application declares WebChannel beans. */
+    private boolean enabled = true;
+
+    /** Path of the event stream endpoint: GET {path}?channel=name[&id=..][&since=position]. */
+    private String path = "/pgpubsub/events";
+
+    /** Answer 401 to requests without an authenticated user; false for public channels. */
+    private boolean requireAuthentication = true;
+
+    /** Open event streams per node; past it a request gets 503 with Retry-After. */
+    private int maxConnections = 10000;
+
+    /** Events queued per connection; when full, the connection's subscription pauses until its client has read them. */
+    private int bufferEvents = 256;
+
+    /** How often a comment line is sent on every stream, so that proxies keep idle streams open. */
+    private Duration heartbeat = Duration.ofSeconds(15);
+
+    /** A client that reads nothing of its queued events for this long is disconnected (it resumes by its last id). */
+    private Duration stallTimeout = Duration.ofSeconds(30);
+
+    /** The Retry-After of a 503 past max-connections or during shutdown. */
+    private Duration retryAfter = Duration.ofSeconds(5);
+
+    /** How long browsers' EventSource waits before it reconnects (the SSE retry field). */
+    private Duration reconnectDelay = Duration.ofSeconds(2);
+
+    /** Threads per stream that run subscribers' filters and visibility hooks. */
+    private int deliveryThreads = 2;
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    public String getPath() {
+      return path;
+    }
+
+    public void setPath(String path) {
+      this.path = path;
+    }
+
+    public boolean isRequireAuthentication() {
+      return requireAuthentication;
+    }
+
+    public void setRequireAuthentication(boolean requireAuthentication) {
+      this.requireAuthentication = requireAuthentication;
+    }
+
+    public int getMaxConnections() {
+      return maxConnections;
+    }
+
+    public void setMaxConnections(int maxConnections) {
+      this.maxConnections = maxConnections;
+    }
+
+    public int getBufferEvents() {
+      return bufferEvents;
+    }
+
+    public void setBufferEvents(int bufferEvents) {
+      this.bufferEvents = bufferEvents;
+    }
+
+    public Duration getHeartbeat() {
+      return heartbeat;
+    }
+
+    public void setHeartbeat(Duration heartbeat) {
+      this.heartbeat = heartbeat;
+    }
+
+    public Duration getStallTimeout() {
+      return stallTimeout;
+    }
+
+    public void setStallTimeout(Duration stallTimeout) {
+      this.stallTimeout = stallTimeout;
+    }
+
+    public Duration getRetryAfter() {
+      return retryAfter;
+    }
+
+    public void setRetryAfter(Duration retryAfter) {
+      this.retryAfter = retryAfter;
+    }
+
+    public Duration getReconnectDelay() {
+      return reconnectDelay;
+    }
+
+    public void setReconnectDelay(Duration reconnectDelay) {
+      this.reconnectDelay = reconnectDelay;
+    }
+
+    public int getDeliveryThreads() {
+      return deliveryThreads;
+    }
+
+    public void setDeliveryThreads(int deliveryThreads) {
+      this.deliveryThreads = deliveryThreads;
     }
   }
 }
