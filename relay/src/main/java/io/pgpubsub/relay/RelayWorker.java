@@ -39,15 +39,16 @@ final class RelayWorker implements Runnable {
 
   private final Relay relay;
   private final int index;
-  private final String[] orderedChannels;
-  private final String[] blocking;
+  /** The channel as a {@code text[]} literal (bound as an untyped parameter; the claim casts it). */
+  private final String orderedChannels;
+  private final String blocking;
   private final Backoff backoff;
 
   RelayWorker(Relay relay, int index) {
     this.relay = relay;
     this.index = index;
-    this.orderedChannels = new String[] {relay.channel};
-    this.blocking = relay.deadKeyPolicy == DeadKeyPolicy.BLOCK ? new String[] {relay.channel} : new String[0];
+    this.orderedChannels = "{\"" + relay.channel.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}";
+    this.blocking = relay.deadKeyPolicy == DeadKeyPolicy.BLOCK ? orderedChannels : "{}";
     this.backoff = new Backoff(relay.backoffInitial, relay.backoffMax);
   }
 
