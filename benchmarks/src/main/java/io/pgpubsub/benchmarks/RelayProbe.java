@@ -222,6 +222,7 @@ public final class RelayProbe {
         }
       }
       c.commit();
+      c.setAutoCommit(true);
       try (Statement s = c.createStatement()) {
         s.execute("VACUUM ANALYZE public.pgpubsub_notification");
       }
