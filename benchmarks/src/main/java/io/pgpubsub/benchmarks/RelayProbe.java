@@ -144,12 +144,20 @@ public final class RelayProbe {
       double bestBase = 0;
       for (int r = 0; r < rounds; r++) {
         double base;
-        try (RelayPublisher p = target.get()) {
-          base = baseline(p, rows, keys, workers, batch);
-        }
         double relay;
-        try (RelayPublisher p = target.get()) {
-          relay = relay(db, p, rows, keys, workers, batch);
+        try {
+          try (RelayPublisher p = target.get()) {
+            base = baseline(p, rows, keys, workers, batch);
+          }
+          try (RelayPublisher p = target.get()) {
+            relay = relay(db, p, rows, keys, workers, batch);
+          }
+        } catch (RuntimeException e) {
+          if (bestBase == 0) {
+            throw e;
+          }
+          System.out.println("  " + broker + " round " + (r + 1) + " failed, left out: " + e.getMessage());
+          continue;
         }
         System.out.printf(Locale.ROOT, "  %s round %d: relay %,.0f msg/s, baseline %,.0f msg/s%n", broker, r + 1, relay,
             base);

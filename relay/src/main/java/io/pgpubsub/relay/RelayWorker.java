@@ -129,8 +129,10 @@ final class RelayWorker implements Runnable {
           if (outcome.retried == 0) {
             backoff.reset();
           }
-          if (rows.size() == relay.batchSize) {
-            relay.wakeAll(); // a full batch: let another worker help
+          if (rows.size() == relay.batchSize || outcome.confirmed > 0) {
+            // a full batch: let another worker help; a committed batch: its keys' next notifications are heads
+            // now, and workers that found every head taken sleep until woken
+            relay.wakeAll();
           }
         }
         return false;
