@@ -71,7 +71,14 @@ public final class WalServer {
 
   /** The tables of the transport's positions, and its publication (idempotent). */
   public static void install(Connection c, String schema) throws SQLException {
+    boolean auto = c.getAutoCommit();
+    if (auto) {
+      c.setAutoCommit(false);
+    }
     try (Statement s = c.createStatement()) {
+      // Processes that start together would race in CREATE TABLE IF NOT EXISTS, which then fails on pg_type's
+      // unique index (seen with three listener processes started at once): they install one at a time.
+      s.execute("SELECT pg_advisory_xact_lock(" + INSTALL_LOCK + ")");
       s.execute(
           "CREATE TABLE IF NOT EXISTS " + SchemaNames.table(schema, "pgpubsub_wal_slot") + " ("
               + " slot text PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now(), created_lsn pg_lsn)");
@@ -83,8 +90,23 @@ public final class WalServer {
       s.execute(
           "DO $pgpubsub$ BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_publication WHERE pubname = '" + PUBLICATION
               + "') THEN CREATE PUBLICATION " + PUBLICATION + "; END IF; END $pgpubsub$");
+      if (auto) {
+        c.commit();
+      }
+    } catch (SQLException | RuntimeException e) {
+      if (auto) {
+        c.rollback();
+      }
+      throw e;
+    } finally {
+      if (auto) {
+        c.setAutoCommit(true);
+      }
     }
   }
+
+  /** The transaction-scoped advisory lock (one bigint key, beside the leader lock 1885827896) that serializes {@link #install}. */
+  static final long INSTALL_LOCK = 1885827957L;
 
   /**
    * Creates the slot when this listener never had one; fails when it had one that is gone or invalidated.
