@@ -47,6 +47,7 @@ public final class Notifier {
         }
       };
   private final String lockableSql;
+  private final String orderedSql;
   private final String broadcastSql;
   /**
    * Ordered channels: the writer's lock on (channel, key), held until its transaction ends, taken before the
@@ -73,17 +74,29 @@ public final class Notifier {
     String context =
         "coalesce(nullif(current_setting('pgpubsub.notification_context', true), '')::jsonb, '{}'::jsonb)";
     String payload = "jsonb_build_object('op', 'NOTIFY', 'new', ?::jsonb, 'context', " + context + ", 'v', ?::text)";
+    // the generated trigger's wake-up rule (see io.pgpubsub.internal.Doorbell): notify unless no listener
+    // process is idle and none is checking
+    String wake =
+        " SELECT id, CASE"
+            + " WHEN NOT pg_try_advisory_xact_lock_shared(" + ChannelNames.CHECK_LOCK + ", ?) THEN pg_notify(?, '')::text"
+            + " WHEN pg_try_advisory_lock(" + ChannelNames.IDLE_LOCK + ", ?) THEN pg_advisory_unlock(" + ChannelNames.IDLE_LOCK + ", ?)::text"
+            + " ELSE pg_notify(?, '')::text END FROM n";
     this.lockableSql =
         "WITH n AS (INSERT INTO "
             + tables
             + ".pgpubsub_notification (channel, payload, order_key) VALUES (?, "
             + payload
-            + ", ?) RETURNING id) SELECT id, CASE"
-            // the generated trigger's wake-up rule (see io.pgpubsub.internal.Doorbell): notify unless no listener
-            // process is idle and none is checking
-            + " WHEN NOT pg_try_advisory_xact_lock_shared(" + ChannelNames.CHECK_LOCK + ", ?) THEN pg_notify(?, '')::text"
-            + " WHEN pg_try_advisory_lock(" + ChannelNames.IDLE_LOCK + ", ?) THEN pg_advisory_unlock(" + ChannelNames.IDLE_LOCK + ", ?)::text"
-            + " ELSE pg_notify(?, '')::text END FROM n";
+            + ", ?) RETURNING id)"
+            + wake;
+    // ordered channels: ORDER_LOCK in the same statement, one round trip. The row's id (its identity default) is
+    // drawn when the INSERT projects the row it reads from k, after k's materialized lock has been taken.
+    this.orderedSql =
+        "WITH k AS MATERIALIZED (" + ORDER_LOCK + "), n AS (INSERT INTO "
+            + tables
+            + ".pgpubsub_notification (channel, payload, order_key) SELECT ?, "
+            + payload
+            + ", ? FROM k RETURNING id)"
+            + wake;
     this.broadcastSql =
         "WITH p AS (SELECT "
             + payload
@@ -168,26 +181,25 @@ public final class Notifier {
               + e.getOriginalMessage(),
           e);
     }
-    try (PreparedStatement ps = connection.prepareStatement(channel.lockable() ? lockableSql : broadcastSql)) {
+    String sql = !channel.lockable() ? broadcastSql : key != null ? orderedSql : lockableSql;
+    try (PreparedStatement ps = connection.prepareStatement(sql)) {
       if (channel.lockable()) {
         int lockKey = ChannelNames.lockKey(schema, channel.name());
+        int p = 1;
         if (key != null) {
-          try (PreparedStatement lock = connection.prepareStatement(ORDER_LOCK)) {
-            lock.setString(1, key);
-            lock.setLong(2, lockKey);
-            lock.execute();
-          }
+          ps.setString(p++, key);
+          ps.setLong(p++, lockKey);
         }
-        ps.setString(1, channel.name());
-        ps.setString(2, json);
-        ps.setString(3, record.getClass().getName());
-        ps.setString(4, key);
+        ps.setString(p++, channel.name());
+        ps.setString(p++, json);
+        ps.setString(p++, record.getClass().getName());
+        ps.setString(p++, key);
         String name = ChannelNames.notifyName(schema, channel.name());
-        ps.setInt(5, lockKey);
-        ps.setString(6, name);
-        ps.setInt(7, lockKey);
-        ps.setInt(8, lockKey);
-        ps.setString(9, name);
+        ps.setInt(p++, lockKey);
+        ps.setString(p++, name);
+        ps.setInt(p++, lockKey);
+        ps.setInt(p++, lockKey);
+        ps.setString(p, name);
       } else {
         ps.setString(1, json);
         ps.setString(2, record.getClass().getName());

@@ -64,8 +64,98 @@ class ClaimPlanTest {
     }
   }
 
-  /** The statement with its {@code ?} parameters numbered, for PREPARE. */
+  /**
+   * Ordered channels: the windowed claim (20,000 rows over 1,000 keys) reads about the rows it takes, not the
+   * window; and neither ordered claim is compiled by JIT on a server that has it (the every-row claim keeps a
+   * sort, a disabled node, whose cost passed jit_above_cost: 320-420 ms per claim on PostgreSQL 15).
+   */
+  @Test
+  void orderedClaimsReadLazilyAndAreNeverCompiledByJit(TestDatabase db) throws Exception {
+    Sql sql = new Sql("public", false);
+    try (Connection c = db.connect();
+        Statement s = c.createStatement()) {
+      NotificationTable.install(c, "public");
+      s.execute("ANALYZE public.pgpubsub_notification");
+      s.execute(
+          "INSERT INTO public.pgpubsub_notification (channel, payload, order_key)"
+              + " SELECT 'keyed', jsonb_build_object('n', i), 'k' || (i % 1000) FROM generate_series(1, 20000) i");
+      s.execute(
+          "PREPARE window_claim(text[], bigint, int, int, text[], int, text[], bigint, int) AS "
+              + numbered(sql.orderedWindowClaimDelete, 9));
+      s.execute(
+          "PREPARE every_claim(text[], bigint, int, int, text[], text[], bigint, int) AS "
+              + numbered(sql.orderedClaimDelete, 8));
+      // the mechanism: a plan that keeps a disabled node (a sort nothing else can give) costs more than
+      // jit_above_cost; with sorting off alone PostgreSQL compiles it, under the pinned settings it does not
+      String sorted = "EXPLAIN (ANALYZE, FORMAT JSON) SELECT id FROM public.pgpubsub_notification ORDER BY payload->>'n' LIMIT 1";
+      boolean jitAvailable;
+      try (ResultSet rs = s.executeQuery("SELECT pg_jit_available() AND current_setting('jit')::boolean")) {
+        rs.next();
+        jitAvailable = rs.getBoolean(1);
+      }
+      s.execute("BEGIN");
+      s.execute("SET LOCAL enable_sort = off");
+      assertThat(explain(s, sorted).has("JIT")).as("JIT compiles a sort with sorting off").isEqualTo(jitAvailable);
+      s.execute("ROLLBACK");
+      s.execute("BEGIN");
+      s.execute(Sql.PIN_CLAIM_PLAN);
+      assertThat(explain(s, sorted).has("JIT")).as("JIT under the claim's settings").isFalse();
+      s.execute("ROLLBACK");
+      for (String mode : new String[] {"force_custom_plan", "force_generic_plan"}) {
+        s.execute("SET plan_cache_mode = " + mode);
+        for (String claim :
+            new String[] {
+              "window_claim('{}', 0, 100, 100, '{keyed}', 1000, '{}', 0, 100)",
+              "every_claim('{}', 0, 100, 100, '{keyed,other}', '{}', 0, 100)"
+            }) {
+          s.execute("BEGIN");
+          s.execute(Sql.PIN_CLAIM_PLAN);
+          JsonNode explained;
+          try (ResultSet rs = s.executeQuery("EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE " + claim)) {
+            rs.next();
+            explained = JSON.readTree(rs.getString(1)).get(0);
+          }
+          s.execute("ROLLBACK");
+          String what = mode + ", " + claim;
+          JsonNode plan = explained.get("Plan");
+          assertThat(plan.get("Actual Rows").asLong()).as("rows claimed, " + what).isEqualTo(100);
+          assertThat(explained.has("JIT")).as("compiled by JIT, " + what).isFalse();
+          if (claim.startsWith("window")) {
+            List<String> nodes = new ArrayList<>();
+            walk(plan, nodes, new long[1]);
+            assertThat(nodes).as("plan nodes, " + what).doesNotContain("Sort", "Seq Scan", "Hash Join", "Merge Join");
+            assertThat(maxIndexRows(plan)).as("rows an index scan returned, " + what + "\n" + plan.toPrettyString()).isLessThanOrEqualTo(200);
+          }
+        }
+      }
+    }
+  }
+
+  private static JsonNode explain(Statement s, String explain) throws Exception {
+    try (ResultSet rs = s.executeQuery(explain)) {
+      rs.next();
+      return JSON.readTree(rs.getString(1)).get(0);
+    }
+  }
+
+  /** The most rows any one index scan node returned (over all its loops). */
+  private static long maxIndexRows(JsonNode node) {
+    long max =
+        node.get("Node Type").asText().startsWith("Index")
+            ? node.get("Actual Rows").asLong() * Math.max(1, node.path("Actual Loops").asLong())
+            : 0;
+    for (JsonNode child : node.path("Plans")) {
+      max = Math.max(max, maxIndexRows(child));
+    }
+    return max;
+  }
+
   private static String numbered(String statement) {
+    return numbered(statement, 4);
+  }
+
+  /** The statement with its {@code ?} parameters numbered, for PREPARE. */
+  private static String numbered(String statement, int expected) {
     StringBuilder b = new StringBuilder();
     int n = 0;
     for (char ch : statement.toCharArray()) {
@@ -75,7 +165,7 @@ class ClaimPlanTest {
         b.append(ch);
       }
     }
-    assertThat(n).as("parameters of the claim statement").isEqualTo(4);
+    assertThat(n).as("parameters of the claim statement").isEqualTo(expected);
     return b.toString();
   }
 
