@@ -22,11 +22,10 @@ final class ChannelPauses implements Runnable {
   static final long REFRESH_MILLIS = 1_000;
 
   /**
-   * What a claim binds: the rotations of the unordered channels' array and of the ordered channels' array (the
-   * windowed ordered claim takes heads channel by channel, so it is rotated too), and the blocking ordered
-   * channels ({@link Engine.Ordered}), all without the paused channels.
+   * What a claim binds: the rotations of the unordered channels' array, and the ordered channels' arrays
+   * ({@link Engine.Ordered}), all without the paused channels.
    */
-  record Claimable(Set<String> paused, String[] rotations, String[] orderedRotations, String orderedBlocking) {}
+  record Claimable(Set<String> paused, String[] rotations, String orderedChannels, String orderedBlocking) {}
 
   private final Engine engine;
   private final String table;
@@ -137,11 +136,11 @@ final class ChannelPauses implements Runnable {
         (ordered == null ? channels.stream() : channels.stream().filter(c -> !c.ordered()))
             .map(ChannelDefinition::name)
             .toList();
-    String[] orderedRotations = null;
+    String orderedChannels = null;
     String orderedBlocking = null;
     if (ordered != null) {
-      orderedRotations =
-          Worker.rotations(channels.stream().filter(ChannelDefinition::ordered).map(ChannelDefinition::name).toList());
+      orderedChannels =
+          Worker.rotations(channels.stream().filter(ChannelDefinition::ordered).map(ChannelDefinition::name).toList())[0];
       orderedBlocking =
           Worker.rotations(
                   channels.stream()
@@ -149,6 +148,6 @@ final class ChannelPauses implements Runnable {
                       .map(ChannelDefinition::name)
                       .toList())[0];
     }
-    return new Claimable(Set.copyOf(paused), Worker.rotations(unordered), orderedRotations, orderedBlocking);
+    return new Claimable(Set.copyOf(paused), Worker.rotations(unordered), orderedChannels, orderedBlocking);
   }
 }

@@ -84,39 +84,31 @@ public final class Sql {
 
   /**
    * {@link #orderedReady} over a window: the heads among the oldest {@code window} rows of each ordered channel
-   * that are not dead, oldest first, channel by channel in the order of the array (the worker rotates it).
-   * Parameters: ordered channels, window, ordered channels whose dead notifications block their key, watermark,
-   * [filter]. The caller adds the {@code LIMIT}.
+   * that are not dead. Parameters: ordered channels, window, ordered channels whose dead notifications block
+   * their key, watermark, [filter], limit.
    *
-   * <p>A row is a head when no older row of its key is left: none that is not dead, and on a {@code BLOCK}
-   * channel none at all (one probe of the index on {@code (channel, order_key, id)}, which sees rows being
-   * processed by other claims, as {@link #orderedReady} explains). Still only heads: the probe looks at every
-   * older row of the key, in the window or not.
-   *
-   * <p><b>Cost.</b> Read lazily: the window's ids come from the {@code (channel, id)} index in order, each is
-   * looked up by primary key in a {@code LATERAL} subquery (which keeps the window on the outer side: with
-   * statistics from an empty table, PostgreSQL 17 put a plain join's window on the inner side and read it again
-   * for every row of the channel), probed and locked, and the reading stops as soon as the batch is full, so a claim over many keys reads about one row
-   * per row it takes (measured on PostgreSQL 15, 20,000 rows over 1,000 keys, batches of 100: 0.6 ms, against
-   * 3.5 ms for reading and sorting the whole window to find its heads). The window bounds what a claim reads when
-   * the oldest rows are mostly not heads (one key with a long queue): keys whose rows all lie beyond it wait for
-   * the next claim, so the worker follows a claim that came back short with a claim over every row ({@link
-   * #orderedClaimBatch}); a key held back by a retry with a long queue behind it fills the window but never hides
-   * the other keys for longer than one claim.
+   * <p>Still only heads: every row of the channel older than the window's newest row is in the window, so a key
+   * with a row in the window has its lowest (not dead) row there too. Dead rows are not in the window; on a
+   * {@code BLOCK} channel a head with a dead row of its key below it is left out (a probe of the index on
+   * {@code (channel, order_key, id)}). What the window costs is reach, not safety: keys whose rows all lie
+   * beyond it wait for the next claim, so the worker follows a claim that came back short with a claim over
+   * every row ({@link #orderedClaimBatch}); a key held back by a retry with a long queue behind it fills the
+   * window but never hides the other keys for longer than one claim.
    */
   private static String orderedWindowReady(String table, boolean filter) {
-    return "SELECT h.id FROM unnest(?::text[]) AS c(channel) CROSS JOIN LATERAL (SELECT id FROM "
+    return "SELECT o.id FROM "
+        + table
+        + " o WHERE o.id = ANY(ARRAY(SELECT DISTINCT ON (w.channel, w.order_key) w.id"
+        + " FROM unnest(?::text[]) AS c(channel) CROSS JOIN LATERAL (SELECT id, channel, order_key FROM "
         + table
         + " WHERE (channel, id) > (c.channel, 0) AND channel <= c.channel AND dead_at IS NULL"
-        + " ORDER BY channel, id LIMIT ?) w CROSS JOIN LATERAL (SELECT o.id FROM "
+        + " ORDER BY channel, id LIMIT ?) w WHERE w.order_key IS NOT NULL ORDER BY w.channel, w.order_key, w.id))"
+        + " AND NOT (o.channel = ANY(?::text[]) AND EXISTS (SELECT FROM "
         + table
-        + " o WHERE o.id = w.id AND o.order_key IS NOT NULL AND NOT EXISTS (SELECT FROM "
-        + table
-        + " d WHERE d.channel = o.channel AND d.order_key = o.order_key AND d.id < o.id"
-        + " AND (d.dead_at IS NULL OR d.channel = ANY(?::text[])))"
+        + " d WHERE d.channel = o.channel AND d.order_key = o.order_key AND d.id < o.id AND d.dead_at IS NOT NULL))"
         + " AND o.id > ? AND o.dead_at IS NULL AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= now())"
         + (filter ? " AND o.payload @> ?::jsonb" : "")
-        + " FOR UPDATE SKIP LOCKED) h";
+        + " ORDER BY o.id LIMIT ? FOR UPDATE SKIP LOCKED";
   }
 
   public final String table;
@@ -167,17 +159,15 @@ public final class Sql {
    *       ready row of the channel and a sort, on every claim, which makes a listener slower the further it falls
    *       behind. With both off, the only plan left that needs neither is the ordered range scan of the {@code
    *       (channel, id)} index, which stops after n rows.
-   *   <li>{@code enable_hashjoin}, {@code enable_mergejoin}: the ordered claim's window ({@link
-   *       #orderedWindowReady}) probes each row for an older row of its key; only a nested loop reads the window
-   *       lazily, stopping once the batch is full (a hash anti-join reads all of it first).
-   *   <li>{@code jit}: a plan that still holds a disabled node (the every-row ordered claim sorts) costs more
+   *   <li>{@code jit}: a plan that still holds a disabled node (the windowed ordered claim must sort the window
+   *       to find its heads) costs more
    *       than {@code jit_above_cost}, and PostgreSQL then compiles the claim with LLVM on every execution:
    *       measured on PostgreSQL 15 with JIT available (Debian's packages, the official images), 320-420 ms per
    *       claim instead of 4 ms. A claim is a short statement; JIT never pays for itself there.
    * </ul>
    */
   static final List<String> CLAIM_SETTINGS =
-      List.of("enable_sort", "enable_bitmapscan", "enable_hashjoin", "enable_mergejoin", "jit");
+      List.of("enable_sort", "enable_bitmapscan", "jit");
 
   /**
    * The first statement of {@link #claimBatch}: turns the {@link #CLAIM_SETTINGS} off for the claim and keeps the
@@ -287,7 +277,7 @@ public final class Sql {
             + ready(table, filter)
             + "), o AS MATERIALIZED ("
             + orderedWindowReady(table, filter)
-            + " LIMIT greatest(? - (SELECT count(*) FROM u), 0)"
+                .replace(" LIMIT ? FOR UPDATE", " LIMIT greatest(? - (SELECT count(*) FROM u), 0) FOR UPDATE")
             + ") DELETE FROM "
             + table
             + " WHERE id = ANY(ARRAY(SELECT id FROM u UNION ALL SELECT id FROM o)) RETURNING "

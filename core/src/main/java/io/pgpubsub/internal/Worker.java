@@ -198,8 +198,7 @@ final class Worker implements Runnable {
             long watermark = engine.watermark(c);
             ChannelPauses.Claimable claimable = engine.pauses.claimable(); // the arrays without paused channels
             String[] rotations = claimable.rotations();
-            long turn = claims++;
-            statement.setObject(p++, rotations[(int) (turn % rotations.length)], Types.OTHER);
+            statement.setObject(p++, rotations[(int) (claims++ % rotations.length)], Types.OTHER);
             statement.setLong(p++, watermark);
             if (engine.config.payloadFilter() != null) {
               statement.setString(p++, engine.config.payloadFilter());
@@ -207,8 +206,7 @@ final class Worker implements Runnable {
             statement.setInt(p++, batchSize);
             statement.setInt(p++, batchSize);
             if (ordered != null) {
-              String[] orderedRotations = claimable.orderedRotations();
-              statement.setObject(p++, orderedRotations[(int) (turn % orderedRotations.length)], Types.OTHER);
+              statement.setObject(p++, claimable.orderedChannels(), Types.OTHER);
               if (!everyRow) {
                 statement.setInt(p++, ORDERED_WINDOW_BATCHES * batchSize);
               }
