@@ -144,6 +144,8 @@ public final class WalEngine {
         WalServer.install(c, config.schema());
         WalServer.checkNotLost(c, config.schema(), slot);
         if (config.installSchema()) {
+          // the notification table too: it keeps the WAL transport's dead letters (idempotent DDL)
+          io.pgpubsub.NotificationTable.install(c, config.schema());
           try (Statement s = c.createStatement()) {
             for (ChannelDefinition ch : config.channels()) {
               s.execute(WalTriggers.rewrite(ch, Schema.triggerDdl(ch)));
@@ -230,6 +232,8 @@ public final class WalEngine {
       throw new IllegalStateException("listener '" + name + "' is not started");
     }
     try (Connection c = pool.getConnection()) {
+      // the application's pool (a HikariDataSource is used as given) may hand out auto-commit connections
+      c.setAutoCommit(false);
       try {
         return WalServer.status(c, slot, leader, error);
       } finally {
@@ -697,6 +701,7 @@ public final class WalEngine {
     }
     String mark = UUID.randomUUID().toString();
     try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(false); // as in status(): the application's pool may hand out auto-commit connections
       try (PreparedStatement ps = c.prepareStatement("SELECT pg_logical_emit_message(true, ?, ?)")) {
         ps.setString(1, MARK);
         ps.setString(2, mark);

@@ -487,15 +487,28 @@ public final class Dashboard {
 
   private List<String> registryChannels() {
     Set<String> names = new LinkedHashSet<>(configuredChannels);
-    try {
-      for (ChannelDefinition c : Registries.channels()) {
-        names.add(c.name());
-      }
-    } catch (RuntimeException | LinkageError e) {
-      log.debug("pgpubsub dashboard: no channel registry on the class path: {}", e.toString());
+    for (ChannelDefinition c : registry()) {
+      names.add(c.name());
     }
     return new ArrayList<>(names);
   }
+
+  /** The generated registries' channels, read once per dashboard (empty when there is no registry). */
+  private List<ChannelDefinition> registry() {
+    List<ChannelDefinition> r = registry;
+    if (r == null) {
+      try {
+        r = List.copyOf(Registries.channels());
+      } catch (RuntimeException | LinkageError e) {
+        log.debug("pgpubsub dashboard: no channel registry on the class path: {}", e.toString());
+        r = List.of();
+      }
+      registry = r;
+    }
+    return r;
+  }
+
+  private volatile List<ChannelDefinition> registry;
 
   private ObjectNode overview(Map<String, String> q) throws SQLException {
     HistorySampler.Range range = HistorySampler.Range.parse(q.get("range"));
@@ -728,14 +741,10 @@ public final class Dashboard {
       throw e;
     }
     Map<String, ChannelDefinition.StreamOptions> declared = new TreeMap<>();
-    try {
-      for (ChannelDefinition c : Registries.channels()) {
-        if (c.isStream()) {
-          declared.put(c.name(), c.stream());
-        }
+    for (ChannelDefinition c : registry()) {
+      if (c.isStream()) {
+        declared.put(c.name(), c.stream());
       }
-    } catch (RuntimeException | LinkageError e) {
-      log.debug("pgpubsub dashboard: no channel registry on the class path: {}", e.toString());
     }
     java.time.Instant now = java.time.Instant.now();
     for (io.pgpubsub.StreamStatus st : statuses) {

@@ -2,6 +2,7 @@ package io.pgpubsub.spring;
 
 import io.pgpubsub.Listener;
 import io.pgpubsub.RetryPolicy;
+import io.pgpubsub.Transport;
 import io.pgpubsub.hibernate.HibernatePubSub;
 import io.pgpubsub.spring.internal.SpringTransactionResources;
 import jakarta.persistence.EntityManagerFactory;
@@ -83,6 +84,15 @@ public class PgPubSubAutoConfiguration {
     b.user(user).password(password);
     if (p.getListenUrl() != null) {
       b.listenUrl(p.getListenUrl());
+    }
+    if (p.getTransport() == Transport.WAL) {
+      // the replication connection cannot come from a pool: without listen-url or jdbc-url it is opened to
+      // spring.datasource.url (a direct URL unless the application goes through a pooler; then set listen-url)
+      String url = environment.getProperty("spring.datasource.url");
+      if (p.getListenUrl() == null && p.getJdbcUrl() == null && url != null && url.startsWith("jdbc:postgresql:")) {
+        b.listenUrl(url);
+      }
+      b.transport(Transport.WAL).walSlot(p.getWalSlot());
     }
     String name = p.getName() != null ? p.getName() : environment.getProperty("spring.application.name");
     if (name != null) {

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import io.pgpubsub.RetryPolicy;
+import io.pgpubsub.Transport;
 import io.pgpubsub.hibernate.SchemaManagement;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.validation.Errors;
@@ -111,6 +112,13 @@ public class PgPubSubProperties implements Validator {
       errors.rejectValue("listener.reconnect.initial-delay", "pgpubsub.order",
           "must not be longer than pgpubsub.listener.reconnect.max-delay (" + l.getReconnect().getMaxDelay() + ")");
     }
+    if (l.getWalSlot() != null && l.getTransport() != Transport.WAL) {
+      errors.rejectValue("listener.wal-slot", "pgpubsub.wal",
+          "is for pgpubsub.listener.transport=wal only (the transport is " + l.getTransport() + ")");
+    } else if (l.getWalSlot() != null && !l.getWalSlot().matches("[a-z0-9_]{1,63}")) {
+      errors.rejectValue("listener.wal-slot", "pgpubsub.wal",
+          "must be 1 to 63 lower-case letters, digits or underscores (PostgreSQL's rule for slot names)");
+    }
     String path = p.getDashboard().getPath();
     if (path == null || !path.startsWith("/") || path.replaceAll("/+$", "").length() < 2 || path.contains("*")) {
       errors.rejectValue("dashboard.path", "pgpubsub.path", "must be a path such as /pgpubsub");
@@ -201,12 +209,40 @@ public class PgPubSubProperties implements Validator {
     /** Create the notification tables (idempotent DDL) when the listener starts. */
     private boolean installSchema = false;
 
+    /**
+     * How notifications travel: table (a row per change, any PostgreSQL) or wal (the write-ahead log through a
+     * logical replication slot: wal_level = logical, the REPLICATION attribute; see docs/wal-transport.md).
+     */
+    private Transport transport = Transport.TABLE;
+
+    /**
+     * The WAL transport's replication slot, the same in every process of the application. Default:
+     * pgpubsub_ followed by the schema.
+     */
+    private String walSlot;
+
     private final Retry retry = new Retry();
 
     private final Reconnect reconnect = new Reconnect();
 
     public boolean isEnabled() {
       return enabled;
+    }
+
+    public Transport getTransport() {
+      return transport;
+    }
+
+    public void setTransport(Transport transport) {
+      this.transport = transport;
+    }
+
+    public String getWalSlot() {
+      return walSlot;
+    }
+
+    public void setWalSlot(String walSlot) {
+      this.walSlot = walSlot;
     }
 
     public void setEnabled(boolean enabled) {

@@ -68,7 +68,10 @@ class StarterAutoConfigurationTest {
 
   /** A user's application: every auto-configuration on the test class path, on a fresh schema of the test database. */
   private ApplicationContextRunner app(String hint) {
-    TestDatabase d = fresh(hint);
+    return app(fresh(hint));
+  }
+
+  private ApplicationContextRunner app(TestDatabase d) {
     return new ApplicationContextRunner()
         .withUserConfiguration(ParcelApp.class)
         .withPropertyValues(
@@ -332,6 +335,77 @@ class StarterAutoConfigurationTest {
     // the context is closed: listener stopped, pool closed
     assertThat(output.getAll().substring(from)).contains("pgpubsub listener '");
     assertThat(warnings(output.getAll().substring(from))).isEmpty();
+  }
+
+  @Test
+  void theWalTransportIsChosenByPropertiesAndReadsItsSlotOverSpringDatasourceUrl() throws Exception {
+    TestDatabase d = fresh("boot_wal");
+    try (java.sql.Connection c = d.connect();
+        java.sql.ResultSet rs = c.createStatement().executeQuery("show wal_level")) {
+      rs.next();
+      org.junit.jupiter.api.Assumptions.assumeTrue(
+          rs.getString(1).equals("logical"), "the test PostgreSQL does not run wal_level = logical");
+    }
+    String slot = "boot_wal_" + ProcessHandle.current().pid();
+    try {
+      app(d).withClassLoader(new FilteredClassLoader("org.flywaydb", "liquibase", "org.springframework.security"))
+          .withPropertyValues(
+              "pgpubsub.listener.transport=wal",
+              "pgpubsub.listener.wal-slot=" + slot,
+              "pgpubsub.listener.install-schema=true",
+              "pgpubsub.schema-management=none") // as docs/wal-transport.md says: the listener installs it all
+          .run(context -> {
+            assertThat(context).hasNotFailed();
+            Listener listener = context.getBean(PubSubListenerLifecycle.class).listener();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!listener.isListening()) {
+              assertThat(System.nanoTime()).as("the listener leads its slot within 30 s").isLessThan(deadline);
+              java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+            }
+            JdbcTemplate jdbc = context.getBean(JdbcTemplate.class);
+            jdbc.update("INSERT INTO parcel (id, label) VALUES (1, 'over the wal')");
+            while (context.getBean(Received.class).labels.isEmpty()) {
+              assertThat(System.nanoTime()).as("the callback within 30 s").isLessThan(deadline + 30_000_000_000L);
+              java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+            }
+            jdbc.update("INSERT INTO parcel (id, label) VALUES (2, 'drained')");
+            listener.drain(Duration.ofSeconds(30)); // on Boot's pool, whose connections auto-commit
+            assertThat(context.getBean(Received.class).labels).containsExactly("over the wal", "drained");
+            assertThat(listener.walStatus()).as("the listener's slot").isNotNull();
+            assertThat(listener.walStatus().slot()).isEqualTo(slot);
+            assertThat(jdbc.queryForObject("SELECT count(*) FROM pgpubsub_notification", Long.class))
+                .as("nothing passed through the notification table").isZero();
+          });
+    } finally {
+      try (java.sql.Connection c = d.connect()) {
+        long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < end && slotActive(c, slot)) {
+          java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
+        }
+        io.pgpubsub.WalTransport.resetSlot(c, "public", slot);
+      }
+    }
+  }
+
+  private static boolean slotActive(java.sql.Connection c, String slot) throws java.sql.SQLException {
+    try (java.sql.PreparedStatement ps =
+        c.prepareStatement("SELECT count(*) FROM pg_replication_slots WHERE active AND slot_name = ?")) {
+      ps.setString(1, slot);
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1) > 0;
+      }
+    }
+  }
+
+  @Test
+  void aWalSlotWithoutTheWalTransportFailsNamingBothProperties() {
+    bare.withPropertyValues("pgpubsub.listener.wal-slot=app_events").run(context -> {
+      assertThat(context).hasFailed();
+      assertThat(messages(context.getStartupFailure()))
+          .contains("listener.wal-slot")
+          .contains("pgpubsub.listener.transport=wal");
+    });
   }
 
   @Test

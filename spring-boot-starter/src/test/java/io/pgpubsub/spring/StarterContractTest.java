@@ -55,10 +55,8 @@ class StarterContractTest {
     OPTIONS.put("reconnectDelay", "pgpubsub.listener.reconnect.initial-delay");
     OPTIONS.put("objectMapper", "bean: none by default (Boot's mapper is Jackson 3); a PubSubListenerCustomizer");
     OPTIONS.put("meterRegistry", "bean: Boot's MeterRegistry");
-    // the WAL transport is opt-in and needs settings Boot's datasource does not give (docs/wal-transport.md):
-    // an application sets it in a PubSubListenerCustomizer bean, no pgpubsub.* property yet
-    OPTIONS.put("transport", "bean: a PubSubListenerCustomizer (docs/wal-transport.md)");
-    OPTIONS.put("walSlot", "bean: a PubSubListenerCustomizer (docs/wal-transport.md)");
+    OPTIONS.put("transport", "pgpubsub.listener.transport");
+    OPTIONS.put("walSlot", "pgpubsub.listener.wal-slot");
   }
 
   @Test
