@@ -37,5 +37,15 @@ public final class PubSubSettings {
    */
   public static final String LOCK_TIMEOUT = "hibernate.pgpubsub.lock_timeout";
 
+  /**
+   * {@code table} (default) or {@code wal}: which form of the generated triggers the boot integration installs
+   * and validates. {@code wal} is the form of the opt-in WAL transport ({@code pg_logical_emit_message}, see
+   * docs/wal-transport.md): set it whenever the listeners run with {@code Transport.WAL}, so that a boot never
+   * puts the table form back, and back to {@code table} when they return to the table transport (create mode
+   * then replaces the WAL form; validate mode fails naming the trigger). Spring Boot sets it from {@code
+   * pgpubsub.listener.transport}.
+   */
+  public static final String TRANSPORT = "hibernate.pgpubsub.transport";
+
   private PubSubSettings() {}
 }

@@ -84,6 +84,52 @@ class WalTransportHibernateTest {
     }
   }
 
+  /**
+   * hibernate.pgpubsub.transport: the boot installs and validates the form of the trigger the listeners' transport
+   * reads. Without it a boot in create mode would leave a WAL-form trigger in place after the listeners went back
+   * to the table (both forms carry the same version marker), and nothing would read the changes.
+   */
+  @Test
+  void theBootInstallsAndValidatesTheTriggerFormOfTheTransportSetting(TestDatabase db) throws Exception {
+    try (SessionFactory sf = TestHibernate.build(db, Map.of(PubSubSettings.TRANSPORT, "wal"), Author.class)) {
+      assertThat(authorTriggerIsWalForm(db)).as("the WAL form after a boot with transport = wal").isTrue();
+    }
+    try (SessionFactory sf =
+        TestHibernate.build(
+            db, Map.of(PubSubSettings.TRANSPORT, "wal", PubSubSettings.SCHEMA_MANAGEMENT, "validate", KEEP, "update"), Author.class)) {
+      assertThat(authorTriggerIsWalForm(db)).isTrue(); // validate accepts it
+    }
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> TestHibernate.build(db, Map.of(PubSubSettings.SCHEMA_MANAGEMENT, "validate", KEEP, "update"), Author.class).close())
+        .hasStackTraceContaining("WAL transport's form")
+        .hasStackTraceContaining(PubSubSettings.TRANSPORT + " is table");
+    try (SessionFactory sf = TestHibernate.build(db, Map.of(KEEP, "update"), Author.class)) {
+      assertThat(authorTriggerIsWalForm(db)).as("create mode puts the table form back").isFalse();
+    }
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> TestHibernate.build(db, Map.of(PubSubSettings.TRANSPORT, "kafka"), Author.class).close())
+        .hasStackTraceContaining(PubSubSettings.TRANSPORT + " must be table or wal");
+  }
+
+  /** The first boot creates the table; the later ones keep it (and its triggers) between boots. */
+  private static final String KEEP = org.hibernate.cfg.AvailableSettings.HBM2DDL_AUTO;
+
+  /** True when author's generated triggers are all in the WAL form, false when all in the table form. */
+  private static boolean authorTriggerIsWalForm(TestDatabase db) throws Exception {
+    try (Connection c = db.connect()) {
+      String triggers =
+          "select count(*) from pg_trigger t join pg_proc p on p.oid = t.tgfoid"
+              + " where t.tgrelid = 'author'::regclass and not t.tgisinternal";
+      long all = count(c, triggers);
+      long wal = count(c, triggers + " and p.prosrc like '%pg_logical_emit_message%'");
+      long table = count(c, triggers + " and p.prosrc like '%pgpubsub_notification (channel%'");
+      assertThat(all).as("author's generated triggers").isPositive();
+      assertThat(wal + table).as("each in one form or the other").isEqualTo(all);
+      assertThat(wal == all || table == all).as("all in the same form").isTrue();
+      return wal == all;
+    }
+  }
+
   private static long count(Connection c, String sql) throws Exception {
     try (ResultSet rs = c.createStatement().executeQuery(sql)) {
       rs.next();

@@ -32,6 +32,7 @@ public class PgPubSubSchemaAutoConfiguration {
 
   static final String SCHEMA_SETTING = "hibernate.pgpubsub.schema";
   static final String SCHEMA_MANAGEMENT_SETTING = "hibernate.pgpubsub.schema_management";
+  static final String TRANSPORT_SETTING = "hibernate.pgpubsub.transport";
 
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(
@@ -79,6 +80,10 @@ public class PgPubSubSchemaAutoConfiguration {
           }
           if (properties.getSchemaManagement() != null) {
             settings.put(SCHEMA_MANAGEMENT_SETTING, properties.getSchemaManagement().name().toLowerCase());
+          }
+          if (properties.getListener().getTransport() == io.pgpubsub.Transport.WAL) {
+            // Hibernate's boot installs and validates the WAL form of the triggers (never puts the table form back)
+            settings.putIfAbsent(TRANSPORT_SETTING, "wal");
           }
         }
       };

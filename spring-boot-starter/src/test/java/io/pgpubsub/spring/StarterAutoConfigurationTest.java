@@ -352,10 +352,10 @@ class StarterAutoConfigurationTest {
           .withPropertyValues(
               "pgpubsub.listener.transport=wal",
               "pgpubsub.listener.wal-slot=" + slot,
-              "pgpubsub.listener.install-schema=true",
-              "pgpubsub.schema-management=none") // as docs/wal-transport.md says: the listener installs it all
+              "pgpubsub.listener.install-schema=true")
           .run(context -> {
             assertThat(context).hasNotFailed();
+            assertThat(hibernateSettings(context)).containsEntry("hibernate.pgpubsub.transport", "wal");
             Listener listener = context.getBean(PubSubListenerLifecycle.class).listener();
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (!listener.isListening()) {

@@ -206,12 +206,14 @@ final class DatabaseSetup {
    * both the trigger's comment and the function body carry the DDL's version marker (a hash of the whole
    * generated script, so any difference in columns, operations, filters or body shows).
    */
-  private static TriggerState state(Connection c, ChannelDefinition channel, TableName table) throws SQLException {
+  private TriggerState state(Connection c, ChannelDefinition channel, TableName table) throws SQLException {
+    boolean wal = walForm(channel);
     ChannelDefinition.Installed expected = channel.installed();
     try (PreparedStatement ps =
         c.prepareStatement(
             "SELECT t.tgenabled::text, obj_description(t.oid, 'pg_trigger'), n.nspname, p.proname,"
-                + " strpos(p.prosrc, ?) > 0, substring(p.prosrc from 'pgpubsub:[0-9a-f]+')"
+                + " strpos(p.prosrc, ?) > 0, substring(p.prosrc from 'pgpubsub:[0-9a-f]+'),"
+                + " strpos(p.prosrc, 'pg_logical_emit_message') > 0"
                 + " FROM pg_catalog.pg_trigger t"
                 + " JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid"
                 + " JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
@@ -243,6 +245,14 @@ final class DatabaseSetup {
                   + expected.ddlVersion() + "; the installed one has another version: its function body carries "
                   + (bodyCurrent ? expected.ddlVersion() : bodyVersion == null ? "no marker" : bodyVersion)
                   + ", its trigger comment " + (comment == null ? "none" : comment) + ")");
+        }
+        boolean installedWal = rs.getBoolean(7);
+        if (installedWal != wal) {
+          return new TriggerState(
+              false,
+              "trigger " + expected.trigger() + " on table " + table + " is stale: it is the "
+                  + (installedWal ? "WAL transport's form (pg_logical_emit_message)" : "table transport's form")
+                  + " and " + PubSubSettings.TRANSPORT + " is " + (wal ? "wal" : "table"));
         }
         if ("D".equals(enabled)) {
           return new TriggerState(
@@ -411,9 +421,22 @@ final class DatabaseSetup {
         + " your migrations create it?)";
   }
 
-  /** The channel's trigger DDL, with the notification table's schema filled in where it is a placeholder. */
+  /**
+   * Whether the channel's trigger takes the WAL transport's form: with {@link PubSubSettings#TRANSPORT} {@code
+   * wal}, for the channels that transport serves (lockable, not streams); broadcast and stream channels keep the
+   * table form, which they need in either case.
+   */
+  private boolean walForm(ChannelDefinition channel) {
+    return config.wal() && channel.lockable() && !channel.isStream();
+  }
+
+  /**
+   * The channel's trigger DDL (the WAL transport's form with {@link PubSubSettings#TRANSPORT} {@code wal}), with
+   * the notification table's schema filled in where it is a placeholder.
+   */
   String ddl(ChannelDefinition channel) {
-    return Schema.triggerDdl(channel).replace("{{schema}}", SchemaNames.sql(config.schema()));
+    String ddl = walForm(channel) ? io.pgpubsub.WalTransport.triggerDdl(channel) : Schema.triggerDdl(channel);
+    return ddl.replace("{{schema}}", SchemaNames.sql(config.schema()));
   }
 
   private void lockTimeout(Connection c) throws SQLException {

@@ -16,7 +16,8 @@ import java.util.TreeSet;
 import java.util.Map;
 
 /** The integration's settings, read once from the SessionFactory's configuration. */
-record PubSubConfig(boolean enabled, SchemaManagement schemaManagement, String schema, Duration lockTimeout) {
+record PubSubConfig(
+    boolean enabled, SchemaManagement schemaManagement, String schema, Duration lockTimeout, boolean wal) {
 
   static PubSubConfig from(Map<String, Object> settings) {
     checkNames(settings);
@@ -49,7 +50,13 @@ record PubSubConfig(boolean enabled, SchemaManagement schemaManagement, String s
     if (millis < 0) {
       throw new PubSubBootException(PubSubSettings.LOCK_TIMEOUT + " must not be negative, got: " + millis);
     }
-    return new PubSubConfig(enabled, management, schema, Duration.ofMillis(millis));
+    Object transport = settings.get(PubSubSettings.TRANSPORT);
+    String form = transport == null ? "table" : transport.toString().trim().toLowerCase(java.util.Locale.ROOT);
+    if (!form.equals("table") && !form.equals("wal")) {
+      throw new PubSubBootException(
+          PubSubSettings.TRANSPORT + " must be table or wal, got: '" + transport + "'");
+    }
+    return new PubSubConfig(enabled, management, schema, Duration.ofMillis(millis), form.equals("wal"));
   }
 
   /** Every {@code hibernate.pgpubsub.*} name: the String constants of {@link PubSubSettings}. */
