@@ -8,10 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.pgpubsub.spi.ChannelDefinition;
 import io.pgpubsub.testing.PostgresExtension.PostgresTest;
 import io.pgpubsub.testing.TestDatabase;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -19,6 +15,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
@@ -114,45 +111,23 @@ class ReconnectTest {
   @Test
   @Timeout(120)
   void survivesAPostgresRestart() throws Exception {
-    Path data = Files.createTempDirectory("pgpubsub-restart");
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    EmbeddedPostgres pg = start(data, port);
-    String url = "jdbc:postgresql://localhost:" + port + "/postgres?user=postgres";
-    try (Connection c = DriverManager.getConnection(url)) {
-      NotificationTable.install(c, "public");
-    }
-    try (Listener l = listener(url).channelDefinitions(List.of(channel)).build().start()) {
-      write(url, 1, 10);
-      awaitSeen(10);
-      long pid = listenPid(url, -1);
-      pg.close();
-      pg = start(data, port);
-      write(url, 11, 20); // the listener is still backing off: only the re-scan after reconnect finds these
-      awaitSeen(20);
-      listenPid(url, pid);
-      write(url, 21, 30);
-      awaitSeen(30);
-      assertThat(l.isRunning()).isTrue();
-    } finally {
-      pg.close();
-      deleteRecursively(data);
-    }
-  }
-
-  private static EmbeddedPostgres start(Path data, int port) throws Exception {
-    return EmbeddedPostgres.builder()
-        .setDataDirectory(data)
-        .setCleanDataDirectory(false)
-        .setPort(port)
-        .start();
-  }
-
-  private static void deleteRecursively(Path dir) throws Exception {
-    try (var paths = Files.walk(dir)) {
-      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    try (RestartableServer pg = RestartableServer.start(Map.of())) {
+      String url = pg.url();
+      try (Connection c = DriverManager.getConnection(url)) {
+        NotificationTable.install(c, "public");
+      }
+      try (Listener l = listener(url).channelDefinitions(List.of(channel)).build().start()) {
+        write(url, 1, 10);
+        awaitSeen(10);
+        long pid = listenPid(url, -1);
+        pg.restart();
+        write(url, 11, 20); // the listener is still backing off: only the re-scan after reconnect finds these
+        awaitSeen(20);
+        listenPid(url, pid);
+        write(url, 21, 30);
+        awaitSeen(30);
+        assertThat(l.isRunning()).isTrue();
+      }
     }
   }
 }

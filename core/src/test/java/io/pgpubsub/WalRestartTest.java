@@ -4,10 +4,6 @@ import static io.pgpubsub.Fixtures.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgpubsub.internal.WalTriggers;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -32,14 +28,8 @@ class WalRestartTest {
   @Test
   @Timeout(180)
   void aServerRestartLosesNothingAndAppliesNothingTwice() throws Exception {
-    Path data = Files.createTempDirectory("pgpubsub-wal-restart");
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    EmbeddedPostgres pg = start(data, port);
-    String url = "jdbc:postgresql://localhost:" + port + "/postgres?user=postgres";
-    try {
+    try (RestartableServer pg = RestartableServer.start(Map.of("wal_level", "logical"))) {
+      String url = pg.url();
       try (Connection c = DriverManager.getConnection(url);
           Statement s = c.createStatement()) {
         NotificationTable.install(c, "public");
@@ -62,10 +52,10 @@ class WalRestartTest {
         l.drain(Duration.ofSeconds(30));
         assertThat(count(url, "select count(*) from effects")).isEqualTo(60);
 
-        pg.close();
-        pg = start(data, port);
+        pg.restart();
         write(url, 60, 120, 6); // the reader is still backing off: the slot keeps these for it
-        await(Duration.ofSeconds(60), "the changes written around the restart", () -> count(url, "select count(*) from effects") >= 120);
+        await(Duration.ofSeconds(60), "the changes written around the restart",
+            () -> count(url, "select count(*) from effects") >= 120);
         write(url, 120, 150, 6);
         l.drain(Duration.ofSeconds(30));
         assertThat(l.isRunning()).isTrue();
@@ -74,24 +64,7 @@ class WalRestartTest {
       assertThat(count(url, "select count(*) from effects")).as("every change once").isEqualTo(150);
       assertThat(count(url, "select count(*) from pgpubsub_notification")).as("nothing dead").isZero();
       assertOrderPerKey(url);
-      try (Connection c = DriverManager.getConnection(url)) {
-        WalTransport.resetSlot(c, "public", "restart_slot");
-      }
-    } finally {
-      pg.close();
-      try (var paths = Files.walk(data)) {
-        paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
     }
-  }
-
-  private static EmbeddedPostgres start(Path data, int port) throws Exception {
-    return EmbeddedPostgres.builder()
-        .setDataDirectory(data)
-        .setCleanDataDirectory(false)
-        .setPort(port)
-        .setServerConfig("wal_level", "logical")
-        .start();
   }
 
   private static void write(String url, int from, int to, int keys) throws Exception {
