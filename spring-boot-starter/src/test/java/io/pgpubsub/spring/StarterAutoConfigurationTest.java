@@ -375,6 +375,34 @@ class StarterAutoConfigurationTest {
             assertThat(listener.walStatus().slot()).isEqualTo(slot);
             assertThat(jdbc.queryForObject("SELECT count(*) FROM pgpubsub_notification", Long.class))
                 .as("nothing passed through the notification table").isZero();
+            // health: the reader is UP, and so is a second instance of the application standing by for the slot
+            org.springframework.boot.health.contributor.Health leader =
+                context.getBean(PgPubSubHealthIndicator.class).health();
+            assertThat(leader.getStatus().getCode()).isEqualTo("UP");
+            assertThat(leader.getDetails().toString()).contains("walLeader=true").contains("walSlot=" + slot);
+            PubSubListenerLifecycle standby =
+                new PubSubListenerLifecycle(
+                    () -> io.pgpubsub.hibernate.HibernatePubSub.listener(
+                            context.getBean(jakarta.persistence.EntityManagerFactory.class)
+                                .unwrap(org.hibernate.SessionFactory.class),
+                            context.getBean(javax.sql.DataSource.class))
+                        .listenUrl(d.jdbcUrl())
+                        .user(d.user())
+                        .password(d.password())
+                        .transport(io.pgpubsub.Transport.WAL)
+                        .walSlot(slot)
+                        .listenerFactory(t -> new io.pgpubsub.spring.app.ParcelListeners(context.getBean(Received.class)))
+                        .build());
+            standby.start();
+            try {
+              org.springframework.boot.health.contributor.Health standing =
+                  new PgPubSubHealthIndicator(context.getBean(javax.sql.DataSource.class), "public", standby, false)
+                      .health();
+              assertThat(standing.getDetails().toString()).contains("walLeader=false");
+              assertThat(standing.getStatus().getCode()).as("a standby is healthy").isEqualTo("UP");
+            } finally {
+              standby.stop();
+            }
           });
     } finally {
       try (java.sql.Connection c = d.connect()) {

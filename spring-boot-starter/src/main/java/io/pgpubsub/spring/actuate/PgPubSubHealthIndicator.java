@@ -13,7 +13,10 @@ import org.springframework.boot.health.contributor.Health;
 
 /**
  * Health of this instance's listener: UP while it runs with its LISTEN connection up; DOWN while that
- * connection is being re-established (the listener reconnects by itself) or when it is not running. Details:
+ * connection is being re-established (the listener reconnects by itself) or when it is not running. With the WAL
+ * transport: UP while it runs, whether it reads the slot or stands by for it (one process reads it), DOWN when
+ * it stopped reading (a dropped or invalidated slot: {@code walError}); details add the slot, whether this
+ * process leads it, retained and lag bytes and PostgreSQL's {@code wal_status}. Details:
  * name, channels, workers, listening, and the dead notifications per channel, which do not make it DOWN unless
  * {@code pgpubsub.health.down-on-dead-letters=true}. Without a listener ({@code
  * pgpubsub.listener.enabled=false}) it reports UP with the dead letters only.
@@ -48,6 +51,9 @@ public class PgPubSubHealthIndicator extends AbstractHealthIndicator {
     boolean up;
     if (lifecycle == null) {
       up = true;
+    } else if ("WAL".equals(listener.get("transport"))) {
+      // one process reads the slot, the others stand by: a standby is healthy; a stopped reader is not
+      up = Boolean.TRUE.equals(listener.get("running")) && listener.get("walError") == null;
     } else {
       up = Boolean.TRUE.equals(listener.get("listening"));
     }
@@ -77,6 +83,22 @@ public class PgPubSubHealthIndicator extends AbstractHealthIndicator {
       d.put("workers", l.workers());
       d.put("batchSize", l.batchSize());
       d.put("pollInterval", l.pollInterval().toString());
+      d.put("transport", l.transport().name());
+      if (l.transport() == io.pgpubsub.Transport.WAL && l.isRunning()) {
+        try {
+          io.pgpubsub.WalStatus w = l.walStatus();
+          d.put("walSlot", w.slot());
+          d.put("walLeader", w.leader());
+          d.put("walRetainedBytes", w.retainedBytes());
+          d.put("walLagBytes", w.lagBytes());
+          d.put("walStatus", w.walStatus());
+          if (w.error() != null) {
+            d.put("walError", w.error());
+          }
+        } catch (IllegalStateException e) {
+          d.put("walError", e.getMessage());
+        }
+      }
     }
     return d;
   }
