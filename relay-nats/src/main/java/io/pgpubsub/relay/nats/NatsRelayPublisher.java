@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * least one ack timeout ago; if it wrote nothing while messages wait, it is stuck, and the publisher replaces its
  * own connection with a new one (or, for a {@link Builder#connection given connection}, forces a reconnect). The
  * messages left in the old queue were never acked: the relay sends them again, and JetStream drops any that did
- * arrive (Nats-Msg-Id).
+ * arrive (Nats-Msg-Id). The build uses a jnats with the fix; the check stays for applications that pin an older
+ * one, and does nothing while acks arrive.
  */
 public final class NatsRelayPublisher implements RelayPublisher {
 
