@@ -45,6 +45,11 @@ final class CliException extends RuntimeException {
     return (nl < 0 ? s : s.substring(0, nl)).trim();
   }
 
+  /** Hides the password of a URI's user info ({@code amqp://user:secret@host} becomes {@code amqp://user:***@host}). */
+  static String redactUri(String text) {
+    return text == null ? null : text.replaceAll("(://[^:/@\\s]*:)[^@\\s]*@", "$1***@");
+  }
+
   /** Hides a password given inside the URL. */
   static String redact(String url) {
     return url == null ? null : url.replaceAll("(?i)(password=)[^&]*", "$1***");

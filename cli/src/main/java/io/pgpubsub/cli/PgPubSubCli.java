@@ -15,9 +15,10 @@ import picocli.CommandLine.Command;
     name = "pgpubsub",
     mixinStandardHelpOptions = true,
     versionProvider = PgPubSubCli.Version.class,
-    description = "PostgreSQL as an event bus for Hibernate: listen, install, status, dead letters.",
+    description = "PostgreSQL as an event bus for Hibernate: listen, relay, install, status, dead letters.",
     subcommands = {
       ListenCommand.class,
+      RelayCommand.class,
       InstallCommand.class,
       StatusCommand.class,
       DeadCommand.class,
@@ -37,7 +38,7 @@ public final class PgPubSubCli implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "missing command: listen, install, status or dead");
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing command: listen, relay, install, status, dead or dashboard");
   }
 
   /**

@@ -60,6 +60,7 @@ class CliTest {
         List.of(
             new String[] {"--help"},
             new String[] {"listen", "--help"},
+            new String[] {"relay", "--help"},
             new String[] {"install", "--help"},
             new String[] {"status", "--help"},
             new String[] {"dead", "--help"},
@@ -78,7 +79,7 @@ class CliTest {
     Result help = run("--help");
     assertThat(help.code()).isZero();
     String commands = help.out().substring(help.out().indexOf("Commands:"), help.out().indexOf("Your application"));
-    for (String command : List.of("listen", "install", "status", "dead")) {
+    for (String command : List.of("listen", "relay", "install", "status", "dead")) {
       java.util.regex.Matcher m =
           java.util.regex.Pattern.compile("(?m)^  " + command + "\\s+(.*(?:\\n {5,}.*)*)").matcher(commands);
       assertThat(m.find()).as(command + " listed").isTrue();
