@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgpubsub.spi.ChannelDefinition;
 import io.pgpubsub.testing.PostgresExtension.PostgresTest;
+import io.pgpubsub.testing.RestartableServer;
 import io.pgpubsub.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.DriverManager;

@@ -4,6 +4,7 @@ import static io.pgpubsub.Fixtures.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgpubsub.internal.WalTriggers;
+import io.pgpubsub.testing.RestartableServer;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;

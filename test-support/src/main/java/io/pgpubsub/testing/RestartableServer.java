@@ -1,4 +1,4 @@
-package io.pgpubsub;
+package io.pgpubsub.testing;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.net.ServerSocket;
@@ -12,7 +12,7 @@ import java.util.Map;
  * fault tests; the shared server of test-support must not go down under the other tests). Closing it stops the
  * server and deletes its data directory.
  */
-final class RestartableServer implements AutoCloseable {
+public final class RestartableServer implements AutoCloseable {
 
   private final Path data;
   private final int port;
@@ -26,7 +26,7 @@ final class RestartableServer implements AutoCloseable {
   }
 
   /** A new server with the given settings (e.g. {@code wal_level=logical}). */
-  static RestartableServer start(Map<String, String> config) throws Exception {
+  public static RestartableServer start(Map<String, String> config) throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
@@ -37,12 +37,12 @@ final class RestartableServer implements AutoCloseable {
   }
 
   /** A URL of the server's postgres database, as user postgres. */
-  String url() {
+  public String url() {
     return "jdbc:postgresql://localhost:" + port + "/postgres?user=postgres";
   }
 
   /** Stops the server (every connection breaks) and starts it again on the same port and data. */
-  void restart() throws Exception {
+  public void restart() throws Exception {
     pg.close();
     pg = startServer();
   }
