@@ -1,0 +1,304 @@
+package io.pgpubsub.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.GetResponse;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.Nats;
+import io.nats.client.api.MessageInfo;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
+import io.pgpubsub.DeadKeyPolicy;
+import io.pgpubsub.NotificationTable;
+import io.pgpubsub.Notifier;
+import io.pgpubsub.spi.ChannelDefinition;
+import io.pgpubsub.testing.PostgresServer;
+import io.pgpubsub.testing.TestDatabase;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+/**
+ * Relays configured by {@code pgpubsub.relay.*} alone, to the real RabbitMQ (127.0.0.1:5672, guest/guest) and
+ * NATS JetStream (127.0.0.1:4222), on a fresh PostgreSQL database each; the class paths without a relay library
+ * ({@link FilteredClassLoader}); the properties' checks.
+ */
+class RelayAutoConfigurationTest {
+
+  /** The relayed record. */
+  public record Change(String key, int version) {}
+
+  static final List<TestDatabase> databases = new CopyOnWriteArrayList<>();
+
+  @AfterAll
+  static void drop() {
+    databases.forEach(TestDatabase::close);
+  }
+
+  /** An application with a DataSource and the relays' auto-configuration (no JPA: relays need none). */
+  private static ApplicationContextRunner app(TestDatabase d) {
+    return new ApplicationContextRunner()
+        .withConfiguration(
+            AutoConfigurations.of(DataSourceAutoConfiguration.class, PgPubSubRelayAutoConfiguration.class))
+        .withPropertyValues(
+            "spring.datasource.url=" + d.jdbcUrl(),
+            "spring.datasource.username=" + (d.user() == null ? "" : d.user()),
+            "spring.datasource.password=" + (d.password() == null ? "" : d.password()));
+  }
+
+  private static ApplicationContextRunner bare() {
+    return app(PostgresServer.get().createDatabase("relaybare")).withPropertyValues(); // never connected
+  }
+
+  /** A fresh database with the notification table. */
+  private static TestDatabase database() throws Exception {
+    TestDatabase d = PostgresServer.get().createDatabase("relay");
+    databases.add(d);
+    try (Connection c = d.connect()) {
+      NotificationTable.install(c, "public");
+    }
+    return d;
+  }
+
+  /** Writes one change of an ordered channel, as an application's transaction does. */
+  private static void write(TestDatabase d, String channel, String key, int version) throws Exception {
+    ChannelDefinition def =
+        new ChannelDefinition(channel, Change.class, false, true, true, null, null, Set.of(), Change.class.getName(),
+            null, List.of(), null, true, DeadKeyPolicy.MOVE_ON);
+    Notifier notifier = Notifier.create("public", List.of(def));
+    try (Connection c = d.connect()) {
+      c.setAutoCommit(false);
+      notifier.send(c, new Change(key, version), key);
+      c.commit();
+    }
+  }
+
+  private static long stored(TestDatabase d, String channel) throws Exception {
+    try (Connection c = d.connect();
+        PreparedStatement ps = c.prepareStatement("select count(*) from public.pgpubsub_notification where channel = ?")) {
+      ps.setString(1, channel);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  /** Polls {@code condition} until it holds or 30 s have passed. */
+  private static void await(String what, Callable<Boolean> condition) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!condition.call()) {
+      assertThat(System.nanoTime()).as(what + " within 30 s").isLessThan(deadline);
+      Thread.sleep(50);
+    }
+  }
+
+  // ---- real brokers ---------------------------------------------------------------------------------------
+
+  @Test
+  void aRabbitMqRelayConfiguredByPropertiesDeliversToARealQueueAndRemovesTheRow() throws Exception {
+    TestDatabase d = database();
+    String exchange = "pgpubsub_boot_" + UUID.randomUUID().toString().replace("-", "");
+    ConnectionFactory f = new ConnectionFactory();
+    f.setHost("127.0.0.1");
+    f.setPort(5672);
+    f.setUsername("guest");
+    f.setPassword("guest");
+    try (com.rabbitmq.client.Connection rabbit = f.newConnection(); Channel ch = rabbit.createChannel()) {
+      ch.exchangeDeclare(exchange, "topic", false, true, null);
+      String queue = ch.queueDeclare("", false, true, true, null).getQueue();
+      ch.queueBind(queue, exchange, "orders.#");
+      app(d)
+          .withPropertyValues(
+              "spring.rabbitmq.host=127.0.0.1",
+              "spring.rabbitmq.port=5672",
+              "spring.rabbitmq.username=guest",
+              "spring.rabbitmq.password=guest",
+              "pgpubsub.relay.orders.channel=boot_orders",
+              "pgpubsub.relay.orders.broker=rabbitmq",
+              "pgpubsub.relay.orders.exchange=" + exchange,
+              "pgpubsub.relay.orders.routing-key-prefix=orders.",
+              "pgpubsub.relay.orders.workers=1",
+              "pgpubsub.relay.orders.poll-interval=200ms")
+          .run(context -> {
+            assertThat(context).hasNotFailed();
+            PubSubRelaysLifecycle relays = context.getBean(PubSubRelaysLifecycle.class);
+            assertThat(relays.isRunning()).isTrue();
+            assertThat(relays.relays()).singleElement().satisfies(r -> {
+              assertThat(r.name()).isEqualTo("orders");
+              assertThat(r.channel()).isEqualTo("boot_orders");
+            });
+            write(d, "boot_orders", "o-17", 3);
+            GetResponse[] got = new GetResponse[1];
+            await("the message in the queue", () -> (got[0] = ch.basicGet(queue, true)) != null);
+            assertThat(got[0].getEnvelope().getRoutingKey()).isEqualTo("orders.o-17");
+            assertThat(new String(got[0].getBody(), StandardCharsets.UTF_8)).contains("\"version\":3");
+            await("the notification removed", () -> stored(d, "boot_orders") == 0);
+          });
+    }
+  }
+
+  @Test
+  void aNatsRelayConfiguredByPropertiesDeliversToJetStream() throws Exception {
+    TestDatabase d = database();
+    String stream = "pgpubsub_boot_" + UUID.randomUUID().toString().replace("-", "");
+    try (io.nats.client.Connection nats = Nats.connect("nats://127.0.0.1:4222")) {
+      JetStreamManagement jsm = nats.jetStreamManagement();
+      jsm.addStream(StreamConfiguration.builder().name(stream).subjects(stream + ".>")
+          .storageType(StorageType.Memory).build());
+      try {
+        app(d)
+            .withPropertyValues(
+                "pgpubsub.nats.url=nats://127.0.0.1:4222",
+                "pgpubsub.relay.shipments.channel=boot_shipments",
+                "pgpubsub.relay.shipments.broker=nats",
+                "pgpubsub.relay.shipments.subject-prefix=" + stream,
+                "pgpubsub.relay.shipments.batch-size=10",
+                "pgpubsub.relay.shipments.backoff.initial=50ms")
+            .run(context -> {
+              assertThat(context).hasNotFailed();
+              write(d, "boot_shipments", "s1", 1);
+              await("the message in the stream",
+                  () -> jsm.getStreamInfo(stream).getStreamState().getMsgCount() == 1);
+              MessageInfo m = jsm.getMessage(stream, 1);
+              assertThat(m.getSubject()).isEqualTo(stream + ".s1");
+              assertThat(new String(m.getData(), StandardCharsets.UTF_8)).contains("\"key\":\"s1\"");
+              await("the notification removed", () -> stored(d, "boot_shipments") == 0);
+            });
+      } finally {
+        jsm.deleteStream(stream);
+      }
+    }
+  }
+
+  @Test
+  void closingTheContextStopsTheRelays() throws Exception {
+    TestDatabase d = database();
+    PubSubRelaysLifecycle[] seen = new PubSubRelaysLifecycle[1];
+    app(d)
+        .withPropertyValues(
+            "pgpubsub.relay.orders.channel=boot_closed",
+            "pgpubsub.relay.orders.broker=rabbitmq",
+            "pgpubsub.relay.orders.exchange=",
+            "spring.rabbitmq.host=127.0.0.1")
+        .run(context -> {
+          seen[0] = context.getBean(PubSubRelaysLifecycle.class);
+          assertThat(seen[0].relays()).hasSize(1);
+        });
+    assertThat(seen[0].isRunning()).isFalse();
+    assertThat(seen[0].relays()).isEmpty();
+  }
+
+  // ---- class paths ----------------------------------------------------------------------------------------
+
+  @Test
+  void withoutRelayPropertiesNothingIsCreatedAndNoRelayLibraryIsNeeded() throws Exception {
+    for (String hidden : List.of("io.pgpubsub.relay", "org.apache.kafka", "com.rabbitmq", "io.nats")) {
+      bare().withClassLoader(new FilteredClassLoader(hidden)).run(context -> {
+        assertThat(context).as("without " + hidden).hasNotFailed();
+        assertThat(context).doesNotHaveBean(PubSubRelaysLifecycle.class);
+      });
+    }
+  }
+
+  @Test
+  void aRelayWhoseBrokerLibraryIsMissingFailsTheStartNamingThePropertyAndTheArtifact() {
+    String[][] cases = {
+      {"kafka", "org.apache.kafka", "org.apache.kafka:kafka-clients", "topic=t"},
+      {"kafka", "io.pgpubsub.relay", "io.pgpubsub:pgpubsub-relay-kafka", "topic=t"},
+      {"rabbitmq", "com.rabbitmq", "com.rabbitmq:amqp-client", "exchange=x"},
+      {"rabbitmq", "io.pgpubsub.relay.rabbitmq", "io.pgpubsub:pgpubsub-relay-rabbitmq", "exchange=x"},
+      {"nats", "io.nats", "io.nats:jnats", "subject-prefix=s"},
+      {"nats", "io.pgpubsub.relay", "io.pgpubsub:pgpubsub-relay-nats", "subject-prefix=s"},
+    };
+    for (String[] c : cases) {
+      bare()
+          .withClassLoader(new FilteredClassLoader(c[1]))
+          .withPropertyValues(
+              "pgpubsub.relay.orders.channel=orders",
+              "pgpubsub.relay.orders.broker=" + c[0],
+              "pgpubsub.relay.orders." + c[3])
+          .run(context -> {
+            assertThat(context).as("without " + c[1]).hasFailed();
+            assertThat(context.getStartupFailure())
+                .rootCause()
+                .hasMessageContaining(
+                    "pgpubsub.relay.orders.broker=" + c[0] + " needs " + c[2] + " on the class path");
+          });
+    }
+  }
+
+  @Test
+  void aDisabledRelayNeedsNoLibraryAndStartsNothing() {
+    bare()
+        .withClassLoader(new FilteredClassLoader("org.apache.kafka"))
+        .withPropertyValues(
+            "pgpubsub.relay.orders.enabled=false",
+            "pgpubsub.relay.orders.channel=orders",
+            "pgpubsub.relay.orders.broker=kafka",
+            "pgpubsub.relay.orders.topic=t")
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          assertThat(context.getBean(PubSubRelaysLifecycle.class).relays()).isEmpty();
+        });
+  }
+
+  // ---- bad values -----------------------------------------------------------------------------------------
+
+  @Test
+  void badValuesFailTheStartNamingTheProperty() {
+    String[][] cases = {
+      {"pgpubsub.relay.orders.broker=kafka", "pgpubsub.relay.orders.channel is required"},
+      {"pgpubsub.relay.orders.channel=orders", "pgpubsub.relay.orders.broker is required"},
+      {"pgpubsub.relay.orders.channel=orders,pgpubsub.relay.orders.broker=kafka",
+          "pgpubsub.relay.orders.topic is required with pgpubsub.relay.orders.broker=kafka"},
+      {"pgpubsub.relay.orders.channel=orders,pgpubsub.relay.orders.broker=rabbitmq",
+          "pgpubsub.relay.orders.exchange is required"},
+      {"pgpubsub.relay.orders.channel=orders,pgpubsub.relay.orders.broker=nats,"
+          + "pgpubsub.relay.orders.subject-prefix=orders.",
+          "pgpubsub.relay.orders.subject-prefix is required with pgpubsub.relay.orders.broker=nats"},
+      {"pgpubsub.relay.orders.channel=orders,pgpubsub.relay.orders.broker=kafka,pgpubsub.relay.orders.topic=t,"
+          + "pgpubsub.relay.orders.exchange=x", "pgpubsub.relay.orders.exchange is for broker=rabbitmq only"},
+      {"pgpubsub.relay.orders.channel=orders,pgpubsub.relay.orders.broker=kafka,pgpubsub.relay.orders.topic=t,"
+          + "pgpubsub.relay.orders.workers=0", "pgpubsub.relay.orders.workers must be at least 1"},
+      {"pgpubsub.relay.orders.channel=orders,pgpubsub.relay.orders.broker=kafka,pgpubsub.relay.orders.topic=t,"
+          + "pgpubsub.relay.orders.batch-size=0", "pgpubsub.relay.orders.batch-size must be at least 1"},
+      {"pgpubsub.relay.orders.channel=orders,pgpubsub.relay.orders.broker=kafka,pgpubsub.relay.orders.topic=t,"
+          + "pgpubsub.relay.orders.confirm-timeout=0s", "pgpubsub.relay.orders.confirm-timeout must be a positive"},
+      {"pgpubsub.relay.orders.channel=orders,pgpubsub.relay.orders.broker=kafka,pgpubsub.relay.orders.topic=t,"
+          + "pgpubsub.relay.orders.backoff.initial=1m",
+          "pgpubsub.relay.orders.backoff.initial must not be longer than pgpubsub.relay.orders.backoff.max"},
+    };
+    for (String[] c : cases) {
+      bare().withPropertyValues(c[0].split(",")).run(context -> {
+        assertThat(context).as(c[0]).hasFailed();
+        assertThat(context.getStartupFailure()).as(c[0]).rootCause().hasMessageContaining(c[1]);
+      });
+    }
+  }
+
+  @Test
+  void anUnknownBrokerFailsNamingTheProperty() {
+    bare()
+        .withPropertyValues("pgpubsub.relay.orders.channel=orders", "pgpubsub.relay.orders.broker=pulsar")
+        .run(context -> {
+          assertThat(context).hasFailed();
+          assertThat(context.getStartupFailure()).hasStackTraceContaining("pgpubsub.relay.orders.broker");
+        });
+  }
+}
