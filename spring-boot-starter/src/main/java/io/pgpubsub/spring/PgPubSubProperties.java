@@ -51,7 +51,7 @@ public class PgPubSubProperties implements Validator {
   private final Web web = new Web();
 
   /**
-   * Relays of ordered channels to brokers, by name: pgpubsub.relay.<name>.channel, .broker (kafka, rabbitmq or
+   * Relays of ordered channels to brokers, by relay name: pgpubsub.relay.{name}.channel, .broker (kafka, rabbitmq or
    * nats), the broker's target and the relay's options (see docs/relays.md). Brokers are reached with
    * spring.kafka.*, spring.rabbitmq.* and pgpubsub.nats.url; the database is the application's DataSource.
    */
@@ -239,6 +239,7 @@ public class PgPubSubProperties implements Validator {
       errors.rejectValue(field + name, "pgpubsub.positive",
           prop + name + " must be a positive duration, such as 500ms or 2s");
     }
+  }
 
   private static void atLeast(Errors errors, String field, int value, int min) {
     if (value < min) {

@@ -61,8 +61,15 @@ class RelayAutoConfigurationTest {
             "spring.datasource.password=" + (d.password() == null ? "" : d.password()));
   }
 
-  private static ApplicationContextRunner bare() {
-    return app(PostgresServer.get().createDatabase("relaybare")).withPropertyValues(); // never connected
+  private static TestDatabase bareDatabase;
+
+  /** For the contexts that fail or start no relay: one database, which they do not connect to. */
+  private static synchronized ApplicationContextRunner bare() {
+    if (bareDatabase == null) {
+      bareDatabase = PostgresServer.get().createDatabase("relaybare");
+      databases.add(bareDatabase);
+    }
+    return app(bareDatabase);
   }
 
   /** A fresh database with the notification table. */
