@@ -211,6 +211,35 @@ class RelayAutoConfigurationTest {
     assertThat(seen[0].relays()).isEmpty();
   }
 
+  /**
+   * In a full application (JPA, the listener of ParcelApp) the relays' bean depends on the listener's, which
+   * makes Spring start the listener first and stop the relays first (both are in the last phase).
+   */
+  @Test
+  void inAnApplicationWithAListenerTheRelaysStartAfterItAndStopBeforeIt() throws Exception {
+    TestDatabase d = database();
+    new ApplicationContextRunner()
+        .withUserConfiguration(io.pgpubsub.spring.app.ParcelApp.class)
+        .withPropertyValues(
+            "spring.datasource.url=" + d.jdbcUrl(),
+            "spring.datasource.username=" + (d.user() == null ? "" : d.user()),
+            "spring.datasource.password=" + (d.password() == null ? "" : d.password()),
+            "spring.liquibase.enabled=false",
+            "spring.flyway.enabled=false",
+            "spring.jpa.hibernate.ddl-auto=update",
+            "spring.rabbitmq.host=127.0.0.1",
+            "pgpubsub.relay.orders.channel=boot_with_listener",
+            "pgpubsub.relay.orders.broker=rabbitmq",
+            "pgpubsub.relay.orders.exchange=")
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          assertThat(context.getBeanFactory().getDependenciesForBean(PgPubSubRelayAutoConfiguration.BEAN))
+              .contains("pubSubListenerLifecycle");
+          assertThat(context.getBean(PubSubListenerLifecycle.class).isRunning()).isTrue();
+          assertThat(context.getBean(PubSubRelaysLifecycle.class).relays()).hasSize(1);
+        });
+  }
+
   // ---- class paths ----------------------------------------------------------------------------------------
 
   @Test
@@ -248,6 +277,39 @@ class RelayAutoConfigurationTest {
                     "pgpubsub.relay.orders.broker=" + c[0] + " needs " + c[2] + " on the class path");
           });
     }
+  }
+
+  /** Class-path entries of the relay modules and their broker clients (reactor directories or jars). */
+  private static final List<String> RELAY_LIBRARIES = List.of(
+      "/relay/target/", "/relay-kafka/target/", "/relay-rabbitmq/target/", "/relay-nats/target/",
+      "/pgpubsub-relay", "/kafka-clients-", "/amqp-client-", "/jnats-",
+      // as StarterAutoConfigurationTest's isolated applications: no Flyway, Liquibase or Spring Security
+      "/flyway-", "/spring-boot-flyway/", "/liquibase-core/", "/spring-boot-liquibase/",
+      "/spring-security-", "/spring-boot-security");
+
+  private static String[] isolatedArgs(String... more) throws Exception {
+    TestDatabase d = PostgresServer.get().createDatabase("relayiso");
+    databases.add(d);
+    List<String> args = new java.util.ArrayList<>(List.of(
+        "--spring.datasource.url=" + d.jdbcUrl(),
+        "--spring.datasource.username=" + (d.user() == null ? "" : d.user()),
+        "--spring.datasource.password=" + (d.password() == null ? "" : d.password()),
+        "--spring.main.web-application-type=none",
+        "--spring.jpa.hibernate.ddl-auto=update",
+        "--pgpubsub.listener.poll-interval=200ms"));
+    args.addAll(List.of(more));
+    return args.toArray(String[]::new);
+  }
+
+  /** Truly absent (not only hidden from conditions): the starter's classes must not name a relay type. */
+  @Test
+  void withoutAnyRelayLibraryTheApplicationBootsAndARelayFailsNamingTheArtifact() throws Exception {
+    assertThat(ClassPathWithout.boot(RELAY_LIBRARIES, isolatedArgs())).startsWith("processed=1 received=[first]");
+    Throwable failure = org.assertj.core.api.Assertions.catchThrowable(() -> ClassPathWithout.boot(RELAY_LIBRARIES,
+        isolatedArgs("--pgpubsub.relay.orders.channel=orders", "--pgpubsub.relay.orders.broker=rabbitmq",
+            "--pgpubsub.relay.orders.exchange=orders")));
+    assertThat(failure).hasStackTraceContaining(
+        "pgpubsub.relay.orders.broker=rabbitmq needs io.pgpubsub:pgpubsub-relay-rabbitmq on the class path");
   }
 
   @Test
