@@ -193,6 +193,35 @@ class RelayAutoConfigurationTest {
     }
   }
 
+  /**
+   * No Kafka broker here (relay-kafka's tests deliver to one): the producer gets spring.kafka.bootstrap-servers
+   * and spring.kafka.properties.*, overridden by spring.kafka.producer.properties.* (an invalid value fails the
+   * start naming the relay and the setting; the valid override wins). The producer connects in the background,
+   * so an unreachable broker does not stop the application.
+   */
+  @Test
+  void aKafkaRelayTakesBootsKafkaProperties() throws Exception {
+    TestDatabase d = database();
+    String[] relay = {
+      "spring.kafka.bootstrap-servers=127.0.0.1:1",
+      "pgpubsub.relay.orders.channel=boot_kafka",
+      "pgpubsub.relay.orders.broker=kafka",
+      "pgpubsub.relay.orders.topic=orders",
+      "spring.kafka.properties.max.block.ms=soon"};
+    app(d).withPropertyValues(relay).run(context -> {
+      assertThat(context).hasFailed();
+      assertThat(context.getStartupFailure())
+          .hasStackTraceContaining("pgpubsub.relay.orders (kafka)")
+          .hasStackTraceContaining("max.block.ms");
+    });
+    app(d).withPropertyValues(relay).withPropertyValues("spring.kafka.producer.properties.max.block.ms=1000")
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          assertThat(context.getBean(PubSubRelaysLifecycle.class).relays()).singleElement()
+              .satisfies(r -> assertThat(r.toString()).contains("orders"));
+        });
+  }
+
   @Test
   void closingTheContextStopsTheRelays() throws Exception {
     TestDatabase d = database();
