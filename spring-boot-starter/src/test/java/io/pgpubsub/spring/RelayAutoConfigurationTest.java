@@ -141,7 +141,10 @@ class RelayAutoConfigurationTest {
               "pgpubsub.relay.orders.exchange=" + exchange,
               "pgpubsub.relay.orders.routing-key-prefix=orders.",
               "pgpubsub.relay.orders.workers=1",
-              "pgpubsub.relay.orders.poll-interval=200ms")
+              "pgpubsub.relay.orders.poll-interval=200ms",
+              "pgpubsub.relay.orders.confirm-timeout=20s",
+              "pgpubsub.relay.orders.backoff.max=2s",
+              "pgpubsub.relay.orders.dead-key-policy=move-on")
           .run(context -> {
             assertThat(context).hasNotFailed();
             PubSubRelaysLifecycle relays = context.getBean(PubSubRelaysLifecycle.class);
@@ -354,6 +357,49 @@ class RelayAutoConfigurationTest {
           assertThat(context).hasNotFailed();
           assertThat(context.getBean(PubSubRelaysLifecycle.class).relays()).isEmpty();
         });
+  }
+
+  /**
+   * Every {@code Relay.Builder} option has a property or a source in the application, so that an option added to
+   * the builder cannot be forgotten here (as StarterContractTest does for the listener).
+   */
+  @Test
+  void everyRelayBuilderOptionHasAPropertyOrASource() throws Exception {
+    java.util.Map<String, String> sources = new java.util.TreeMap<>();
+    sources.put("name", "the relay's name in pgpubsub.relay.<name>");
+    sources.put("dataSource", "the application's DataSource");
+    sources.put("jdbcUrl", "none: the application's DataSource");
+    sources.put("user", "none: the application's DataSource");
+    sources.put("password", "none: the application's DataSource");
+    sources.put("schema", "pgpubsub.schema");
+    sources.put("channel", "channel");
+    sources.put("publisher", "broker, topic, exchange, routingKeyPrefix, subjectPrefix");
+    sources.put("closePublisher", "none: the relay owns the publisher it is given");
+    sources.put("workers", "workers");
+    sources.put("batchSize", "batchSize");
+    sources.put("pollInterval", "pollInterval");
+    sources.put("confirmTimeout", "confirmTimeout");
+    sources.put("backoff", "backoff");
+    sources.put("deadKeyPolicy", "deadKeyPolicy");
+    java.util.TreeSet<String> options = new java.util.TreeSet<>();
+    for (java.lang.reflect.Method m : io.pgpubsub.relay.Relay.Builder.class.getDeclaredMethods()) {
+      if (java.lang.reflect.Modifier.isPublic(m.getModifiers()) && !m.getName().equals("build")) {
+        options.add(m.getName());
+      }
+    }
+    assertThat(options).as("Relay.Builder options; a new one needs a pgpubsub.relay.<name>.* property")
+        .isEqualTo(sources.keySet());
+    java.util.Set<String> properties = new java.util.HashSet<>();
+    for (java.lang.reflect.Method m : PgPubSubProperties.Relay.class.getMethods()) {
+      if (m.getName().startsWith("get") || m.getName().startsWith("is")) {
+        String n = m.getName().replaceFirst("^(get|is)", "");
+        properties.add(Character.toLowerCase(n.charAt(0)) + n.substring(1));
+      }
+    }
+    sources.values().stream()
+        .filter(v -> !v.startsWith("none") && !v.startsWith("the ") && !v.startsWith("pgpubsub."))
+        .flatMap(v -> java.util.Arrays.stream(v.split(", ")))
+        .forEach(p -> assertThat(properties).as("PgPubSubProperties.Relay").contains(p));
   }
 
   // ---- bad values -----------------------------------------------------------------------------------------
