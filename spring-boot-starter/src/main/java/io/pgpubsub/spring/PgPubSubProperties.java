@@ -2,7 +2,10 @@ package io.pgpubsub.spring;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import io.pgpubsub.DeadKeyPolicy;
 import io.pgpubsub.RetryPolicy;
 import io.pgpubsub.Transport;
 import io.pgpubsub.hibernate.SchemaManagement;
@@ -47,6 +50,15 @@ public class PgPubSubProperties implements Validator {
 
   private final Web web = new Web();
 
+  /**
+   * Relays of ordered channels to brokers, by relay name: pgpubsub.relay.{name}.channel, .broker (kafka, rabbitmq or
+   * nats), the broker's target and the relay's options (see docs/relays.md). Brokers are reached with
+   * spring.kafka.*, spring.rabbitmq.* and pgpubsub.nats.url; the database is the application's DataSource.
+   */
+  private Map<String, Relay> relay = new LinkedHashMap<>();
+
+  private final Nats nats = new Nats();
+
   public String getSchema() {
     return schema;
   }
@@ -81,6 +93,18 @@ public class PgPubSubProperties implements Validator {
 
   public Web getWeb() {
     return web;
+  }
+
+  public Map<String, Relay> getRelay() {
+    return relay;
+  }
+
+  public void setRelay(Map<String, Relay> relay) {
+    this.relay = relay;
+  }
+
+  public Nats getNats() {
+    return nats;
   }
 
   @Override
@@ -135,6 +159,86 @@ public class PgPubSubProperties implements Validator {
     positive(errors, "web.stall-timeout", w.getStallTimeout());
     positive(errors, "web.retry-after", w.getRetryAfter());
     positive(errors, "web.reconnect-delay", w.getReconnectDelay());
+    p.getRelay().forEach((name, r) -> validateRelay(errors, name, r));
+  }
+
+  /**
+   * A relay's values; errors name {@code pgpubsub.relay.<name>.<property>} in their message too, because Boot's
+   * report shows a map entry's field as {@code relay[<name>].<property>}. Whether the broker's library is on the
+   * class path is checked when the relays are created (the application's class loader decides).
+   */
+  private static void validateRelay(Errors errors, String name, Relay r) {
+    String field = "relay[" + name + "].";
+    String prop = "pgpubsub.relay." + name + ".";
+    if (!r.isEnabled()) {
+      return;
+    }
+    if (r.getChannel() == null || r.getChannel().isBlank()) {
+      errors.rejectValue(field + "channel", "pgpubsub.relay",
+          prop + "channel is required: the ordered channel to relay");
+    }
+    if (r.getBroker() == null) {
+      errors.rejectValue(field + "broker", "pgpubsub.relay",
+          prop + "broker is required: kafka, rabbitmq or nats");
+    } else {
+      switch (r.getBroker()) {
+        case KAFKA -> {
+          if (r.getTopic() == null || r.getTopic().isBlank()) {
+            errors.rejectValue(field + "topic", "pgpubsub.relay",
+                prop + "topic is required with " + prop + "broker=kafka");
+          }
+        }
+        case RABBITMQ -> {
+          if (r.getExchange() == null) {
+            errors.rejectValue(field + "exchange", "pgpubsub.relay",
+                prop + "exchange is required with " + prop + "broker=rabbitmq (an empty value is the default"
+                    + " exchange, which routes by queue name)");
+          }
+        }
+        case NATS -> {
+          String s = r.getSubjectPrefix();
+          if (s == null || s.isEmpty() || s.endsWith(".") || s.contains("*") || s.contains(">")
+              || s.chars().anyMatch(Character::isWhitespace)) {
+            errors.rejectValue(field + "subject-prefix", "pgpubsub.relay",
+                prop + "subject-prefix is required with " + prop + "broker=nats: a subject without wildcards or"
+                    + " a trailing '.', such as orders (messages go to orders.<key>)");
+          }
+        }
+      }
+      if (r.getBroker() != Broker.KAFKA && r.getTopic() != null) {
+        errors.rejectValue(field + "topic", "pgpubsub.relay", prop + "topic is for broker=kafka only");
+      }
+      if (r.getBroker() != Broker.RABBITMQ && (r.getExchange() != null || r.getRoutingKeyPrefix() != null)) {
+        errors.rejectValue(field + (r.getExchange() != null ? "exchange" : "routing-key-prefix"), "pgpubsub.relay",
+            prop + (r.getExchange() != null ? "exchange" : "routing-key-prefix") + " is for broker=rabbitmq only");
+      }
+      if (r.getBroker() != Broker.NATS && r.getSubjectPrefix() != null) {
+        errors.rejectValue(field + "subject-prefix", "pgpubsub.relay", prop + "subject-prefix is for broker=nats only");
+      }
+    }
+    if (r.getWorkers() != null && r.getWorkers() < 1) {
+      errors.rejectValue(field + "workers", "pgpubsub.min", prop + "workers must be at least 1");
+    }
+    if (r.getBatchSize() != null && r.getBatchSize() < 1) {
+      errors.rejectValue(field + "batch-size", "pgpubsub.min", prop + "batch-size must be at least 1");
+    }
+    relayPositive(errors, field, prop, "poll-interval", r.getPollInterval());
+    relayPositive(errors, field, prop, "confirm-timeout", r.getConfirmTimeout());
+    relayPositive(errors, field, prop, "backoff.initial", r.getBackoff().getInitial());
+    relayPositive(errors, field, prop, "backoff.max", r.getBackoff().getMax());
+    Duration initial = r.getBackoff().getInitial() != null ? r.getBackoff().getInitial() : Duration.ofMillis(200);
+    Duration max = r.getBackoff().getMax() != null ? r.getBackoff().getMax() : Duration.ofSeconds(30);
+    if (initial.compareTo(max) > 0) {
+      errors.rejectValue(field + "backoff.initial", "pgpubsub.order",
+          prop + "backoff.initial must not be longer than " + prop + "backoff.max (" + max + ")");
+    }
+  }
+
+  private static void relayPositive(Errors errors, String field, String prop, String name, Duration value) {
+    if (value != null && (value.isNegative() || value.isZero())) {
+      errors.rejectValue(field + name, "pgpubsub.positive",
+          prop + name + " must be a positive duration, such as 500ms or 2s");
+    }
   }
 
   private static void atLeast(Errors errors, String field, int value, int min) {
@@ -696,6 +800,204 @@ public class PgPubSubProperties implements Validator {
 
     public void setDeliveryThreads(int deliveryThreads) {
       this.deliveryThreads = deliveryThreads;
+    }
+  }
+
+  /** The broker a relay publishes to; each needs its relay module on the class path. */
+  public enum Broker {
+    /** io.pgpubsub:pgpubsub-relay-kafka, connected by spring.kafka.*. */
+    KAFKA,
+    /** io.pgpubsub:pgpubsub-relay-rabbitmq, connected by spring.rabbitmq.*. */
+    RABBITMQ,
+    /** io.pgpubsub:pgpubsub-relay-nats, connected by pgpubsub.nats.url. */
+    NATS
+  }
+
+  /**
+   * One relay ({@code pgpubsub.relay.<name>.*}): an ordered channel published to a broker. The options left
+   * unset keep {@code Relay.Builder}'s defaults (workers 2, batch-size 500, poll-interval 1s, confirm-timeout
+   * 60s, backoff 200ms to 30s, dead-key-policy move-on); they are not in the configuration metadata because
+   * Boot does not describe the values of a map (docs/relays.md lists them).
+   */
+  public static class Relay {
+
+    /** Whether this relay runs (false keeps it configured but off, e.g. on all but one instance). */
+    private boolean enabled = true;
+
+    /** The ordered channel to relay (@TriggerChannel(ordered = true) or an ordered Notifier channel). */
+    private String channel;
+
+    /** kafka, rabbitmq or nats. */
+    private Broker broker;
+
+    /** Kafka: the topic every message goes to. */
+    private String topic;
+
+    /** RabbitMQ: the exchange ("" for the default exchange, which routes by queue name). */
+    private String exchange;
+
+    /** RabbitMQ: the routing key is this prefix followed by the order key. Default: the order key alone. */
+    private String routingKeyPrefix;
+
+    /** NATS JetStream: messages go to the subject prefix.<key token>. */
+    private String subjectPrefix;
+
+    /** Worker threads (each holds one connection of the application's pool while it claims). */
+    private Integer workers;
+
+    /** Notifications (of different keys) claimed and published per batch. */
+    private Integer batchSize;
+
+    /** How often idle workers look at the table without a wake-up. */
+    private Duration pollInterval;
+
+    /** How long a batch waits for the broker's confirmations before its messages are put back. */
+    private Duration confirmTimeout;
+
+    /** What a refused (dead) message does to its key: move-on or block. */
+    private DeadKeyPolicy deadKeyPolicy;
+
+    private final Backoff backoff = new Backoff();
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    public String getChannel() {
+      return channel;
+    }
+
+    public void setChannel(String channel) {
+      this.channel = channel;
+    }
+
+    public Broker getBroker() {
+      return broker;
+    }
+
+    public void setBroker(Broker broker) {
+      this.broker = broker;
+    }
+
+    public String getTopic() {
+      return topic;
+    }
+
+    public void setTopic(String topic) {
+      this.topic = topic;
+    }
+
+    public String getExchange() {
+      return exchange;
+    }
+
+    public void setExchange(String exchange) {
+      this.exchange = exchange;
+    }
+
+    public String getRoutingKeyPrefix() {
+      return routingKeyPrefix;
+    }
+
+    public void setRoutingKeyPrefix(String routingKeyPrefix) {
+      this.routingKeyPrefix = routingKeyPrefix;
+    }
+
+    public String getSubjectPrefix() {
+      return subjectPrefix;
+    }
+
+    public void setSubjectPrefix(String subjectPrefix) {
+      this.subjectPrefix = subjectPrefix;
+    }
+
+    public Integer getWorkers() {
+      return workers;
+    }
+
+    public void setWorkers(Integer workers) {
+      this.workers = workers;
+    }
+
+    public Integer getBatchSize() {
+      return batchSize;
+    }
+
+    public void setBatchSize(Integer batchSize) {
+      this.batchSize = batchSize;
+    }
+
+    public Duration getPollInterval() {
+      return pollInterval;
+    }
+
+    public void setPollInterval(Duration pollInterval) {
+      this.pollInterval = pollInterval;
+    }
+
+    public Duration getConfirmTimeout() {
+      return confirmTimeout;
+    }
+
+    public void setConfirmTimeout(Duration confirmTimeout) {
+      this.confirmTimeout = confirmTimeout;
+    }
+
+    public DeadKeyPolicy getDeadKeyPolicy() {
+      return deadKeyPolicy;
+    }
+
+    public void setDeadKeyPolicy(DeadKeyPolicy deadKeyPolicy) {
+      this.deadKeyPolicy = deadKeyPolicy;
+    }
+
+    public Backoff getBackoff() {
+      return backoff;
+    }
+  }
+
+  /** A relay's back-off after a failed publish: doubling from initial to max. */
+  public static class Backoff {
+
+    /** First delay. */
+    private Duration initial;
+
+    /** Longest delay. */
+    private Duration max;
+
+    public Duration getInitial() {
+      return initial;
+    }
+
+    public void setInitial(Duration initial) {
+      this.initial = initial;
+    }
+
+    public Duration getMax() {
+      return max;
+    }
+
+    public void setMax(Duration max) {
+      this.max = max;
+    }
+  }
+
+  /** The NATS server of relays with broker=nats (Spring Boot has no NATS properties of its own). */
+  public static class Nats {
+
+    /** Server URL of relays with broker=nats, e.g. nats://nats:4222 (the connection then reconnects forever). */
+    private String url = "nats://localhost:4222";
+
+    public String getUrl() {
+      return url;
+    }
+
+    public void setUrl(String url) {
+      this.url = url;
     }
   }
 }
