@@ -92,6 +92,16 @@ public final class RelayProbe {
             String topic = "relay-probe-" + System.nanoTime();
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
               admin.createTopics(List.of(new NewTopic(topic, 6, (short) 1))).all().get(60, TimeUnit.SECONDS);
+              // a producer that starts before every partition has a leader got NOT_LEADER_OR_FOLLOWER, then
+              // OUT_OF_ORDER_SEQUENCE_NUMBER until its records expired (a lost round); wait for the leaders
+              long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+              while (admin.describeTopics(List.of(topic)).allTopicNames().get(60, TimeUnit.SECONDS).get(topic)
+                  .partitions().stream().anyMatch(p -> p.leader() == null || p.leader().isEmpty())) {
+                if (System.nanoTime() > deadline) {
+                  throw new IllegalStateException("topic " + topic + " has partitions without a leader after 60 s");
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+              }
             } catch (Exception e) {
               throw new IllegalStateException(e);
             }

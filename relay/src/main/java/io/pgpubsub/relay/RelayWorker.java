@@ -178,7 +178,13 @@ final class RelayWorker implements Runnable {
     return rows;
   }
 
-  private static final int WINDOW = 10;
+  /**
+   * The windowed claim looks for key heads among this many batches' worth of the oldest rows (sorted on every
+   * claim), before a short claim falls back to every row. RelayProbe on a quiet machine (20,000 messages over
+   * 1,000 keys, 4 workers, batches of 500): 3 gave the relay 6,492 msg/s to RabbitMQ and 16,588 to NATS against
+   * 5,467 and 13,764 with 10 (the value of the listener's claim, whose batches are 100).
+   */
+  private static final int WINDOW = 3;
 
   /** What a batch did, and what to count once it committed. */
   private final class Outcome {
