@@ -70,10 +70,15 @@ public final class WebBench {
         Instant.now(), connections, rate, seconds, Runtime.getRuntime().availableProcessors(),
         ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), url.replaceAll("password=[^&]*", "password=***"));
 
+    double bare = bareHeapPerConnection(connections);
+    System.out.printf("bare async servlet (the container and the load client alone): heap per idle connection %.1f KB%n",
+        bare / 1024);
     MemoryFeed memory = new MemoryFeed();
     Result baseline = phase("memory (baseline)", ds, connections, rate, seconds, memory, memory);
     Result database = phase("database", ds, connections, rate, seconds, null, null);
     System.out.printf("ratio deliveries/s database/baseline: %.2fx%n", database.deliveriesPerSecond / baseline.deliveriesPerSecond);
+    System.out.printf("heap per idle connection of the endpoint itself (database phase minus the bare servlet): %.1f KB%n",
+        (database.heapPerConnection - bare) / 1024);
     try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
       s.execute("DROP TABLE IF EXISTS webbench_row");
       s.execute("DELETE FROM pgpubsub_stream_event WHERE stream = '" + STREAM + "'");
@@ -81,7 +86,63 @@ public final class WebBench {
     System.exit(0);
   }
 
-  record Result(double deliveriesPerSecond) {}
+  record Result(double deliveriesPerSecond, double heapPerConnection) {}
+
+  /**
+   * The same Tomcat and load client with a servlet that only starts an async SSE response and holds it: what an
+   * idle connection costs before any endpoint, subtracted from the phases' figure to give the endpoint's own.
+   */
+  static double bareHeapPerConnection(int connections) throws Exception {
+    java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.List<jakarta.servlet.AsyncContext> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Tomcat tomcat = new Tomcat();
+    tomcat.setBaseDir(Files.createTempDirectory("webbench-bare").toString());
+    tomcat.setPort(0);
+    tomcat.getConnector().setProperty("maxConnections", String.valueOf(connections + 1000));
+    tomcat.getConnector().setProperty("address", "127.0.0.1");
+    Context ctx = tomcat.addContext("", null);
+    Wrapper w = Tomcat.addServlet(ctx, "events", new jakarta.servlet.http.HttpServlet() {
+      @Override
+      protected void doGet(jakarta.servlet.http.HttpServletRequest req, jakarta.servlet.http.HttpServletResponse resp)
+          throws java.io.IOException {
+        resp.setContentType("text/event-stream");
+        jakarta.servlet.AsyncContext async = req.startAsync();
+        async.setTimeout(0);
+        resp.getOutputStream().write(": open\n\n".getBytes(StandardCharsets.US_ASCII));
+        resp.flushBuffer();
+        held.add(async);
+        open.incrementAndGet();
+      }
+    });
+    w.setAsyncSupported(true);
+    ctx.addServletMappingDecoded("/events", "events");
+    tomcat.start();
+    try {
+      System.gc();
+      Thread.sleep(500);
+      System.gc();
+      long before = usedHeap();
+      LoadClient client = new LoadClient(tomcat.getConnector().getLocalPort(), connections);
+      client.connectAll();
+      long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+      while (open.get() < connections && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      Thread.sleep(2000);
+      System.gc();
+      Thread.sleep(500);
+      System.gc();
+      double perConnection = (usedHeap() - before) / (double) connections;
+      client.close();
+      for (jakarta.servlet.AsyncContext a : held) {
+        a.complete();
+      }
+      return perConnection;
+    } finally {
+      tomcat.stop();
+      tomcat.destroy();
+    }
+  }
 
   static final ConcurrentHashMap<Long, Long> SENT = new ConcurrentHashMap<>(); // row id -> nanoTime before commit
 
@@ -169,7 +230,7 @@ public final class WebBench {
     endpoint.close();
     tomcat.stop();
     tomcat.destroy();
-    return new Result(perSecond);
+    return new Result(perSecond, perConnection);
   }
 
   static double pct(long[] sorted, int p) {
