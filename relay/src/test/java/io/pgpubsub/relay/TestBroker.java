@@ -9,6 +9,31 @@ import java.util.List;
  */
 public interface TestBroker {
 
+  /**
+   * Skips the calling test (saying why) unless {@code what} answers, starting it with {@code start} when it does
+   * not and waiting up to {@code wait} for it: the brokers' test classes call this once per JVM.
+   */
+  static void ensureAnswering(
+      String what, java.util.function.BooleanSupplier answers, java.time.Duration wait, String... start) {
+    if (answers.getAsBoolean()) {
+      return;
+    }
+    String error = null;
+    try {
+      new ProcessBuilder(start).inheritIO().start().waitFor();
+    } catch (java.io.IOException e) {
+      error = e.getMessage();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    long deadline = System.nanoTime() + wait.toNanos();
+    while (!answers.getAsBoolean() && System.nanoTime() < deadline) {
+      java.util.concurrent.locks.LockSupport.parkNanos(300_000_000L);
+    }
+    org.junit.jupiter.api.Assumptions.assumeTrue(answers.getAsBoolean(), what + " does not answer and `"
+        + String.join(" ", start) + "` did not start it" + (error != null ? " (" + error + ")" : ""));
+  }
+
   /** A new, empty target (topic, exchange + queue, stream) for one test; its name. */
   String newTarget() throws Exception;
 

@@ -35,29 +35,10 @@ public final class NatsTestBroker implements TestBroker {
     if (checked) {
       return;
     }
-    if (!answers()) {
-      String error = null;
-      try {
-        new ProcessBuilder("start-stop-daemon", "--start", "--oknodo", "--background", "--exec",
-            "/usr/sbin/nats-server", "--", "-a", HOST, "-p", String.valueOf(PORT), "-js", "-sd",
-            "/var/lib/nats-server", "-l", "/var/log/nats-server.log").inheritIO().start().waitFor();
-      } catch (IOException e) {
-        error = e.getMessage();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      long deadline = System.nanoTime() + 30_000_000_000L;
-      while (!answers() && System.nanoTime() < deadline) {
-        try {
-          Thread.sleep(300);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          break;
-        }
-      }
-      Assumptions.assumeTrue(answers(), "NATS with JetStream does not answer at " + URL
-          + " and start-stop-daemon did not start /usr/sbin/nats-server" + (error != null ? " (" + error + ")" : ""));
-    }
+    TestBroker.ensureAnswering(
+        "NATS with JetStream at " + URL, NatsTestBroker::answers, java.time.Duration.ofSeconds(30),
+        "start-stop-daemon", "--start", "--oknodo", "--background", "--exec", "/usr/sbin/nats-server", "--", "-a", HOST,
+        "-p", String.valueOf(PORT), "-js", "-sd", "/var/lib/nats-server", "-l", "/var/log/nats-server.log");
     checked = true;
   }
 

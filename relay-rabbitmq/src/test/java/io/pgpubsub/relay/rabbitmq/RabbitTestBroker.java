@@ -31,27 +31,9 @@ public final class RabbitTestBroker implements TestBroker {
     if (checked) {
       return;
     }
-    if (!answers()) {
-      String error = null;
-      try {
-        new ProcessBuilder("rabbitmq-server", "-detached").inheritIO().start().waitFor();
-      } catch (IOException e) {
-        error = e.getMessage();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      long deadline = System.nanoTime() + 60_000_000_000L;
-      while (!answers() && System.nanoTime() < deadline) {
-        try {
-          Thread.sleep(500);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          break;
-        }
-      }
-      Assumptions.assumeTrue(answers(), "RabbitMQ does not answer at " + HOST + ":" + PORT
-          + " and `rabbitmq-server -detached` did not start it" + (error != null ? " (" + error + ")" : ""));
-    }
+    TestBroker.ensureAnswering(
+        "RabbitMQ at " + HOST + ":" + PORT, RabbitTestBroker::answers, java.time.Duration.ofSeconds(60),
+        "rabbitmq-server", "-detached");
     checked = true;
   }
 
